@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything they need is installed
+# here, every time it is missing; nothing is installed by hand.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+export FLASK_APP := wsgi
+
+.PHONY: run test lint assets bench-ledger clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The stylesheet is built from GOV.UK Frontend (npm) and committed, so `make run` works without
+# npm; `make assets` rebuilds it reproducibly from the pinned package-lock.json.
+assets:
+	npm ci --no-audit --no-fund
+	npm run build
+
+run: $(INSTALLED)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check app tests bench config.py wsgi.py
+	$(BIN)/lint-imports
+
+test: $(INSTALLED) lint
+	$(BIN)/python -m tests.run_all
+
+clean:
+	rm -rf $(VENV) node_modules instance

@@ -1,0 +1,73 @@
+"""Give and Get: a timebank and peer-support network for user-led organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+from sqlalchemy import text
+
+from config import BASE_DIR, INSTANCE_DIR, ProductionConfig, config_for
+
+from .extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config_name: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder="static",
+    )
+    config = config_for(config_name)
+    if issubclass(config, ProductionConfig):
+        config.check()
+    app.config.from_object(config)
+    app.config.update(overrides or {})
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    from . import models  # noqa: F401  (every table registered before migrations look)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    if app.config.get("PASSWORD_HASH_FAST"):
+        from .auth.services import use_fast_password_hashing
+
+        use_fast_password_hashing()
+
+    from .api import init_api
+
+    init_api(app)
+
+    from .auth.views import bp as auth_bp
+    from .main import bp as main_bp
+    from .timebank.views import bp as timebank_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(timebank_bp)
+
+    from .errors import register_error_handlers
+    from .security import register_security
+    from .templating import register_templating
+
+    register_error_handlers(app)
+    register_security(app)
+    register_templating(app)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means the database is not usable
+            db.session.rollback()
+            return jsonify(status="unavailable", database="unreachable"), 503
+        return jsonify(status="ok", database="ok")
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,57 @@
+"""The JSON API v1 (contract: shared/API.md). OpenAPI is generated from these modules."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from ..clock import utcnow
+from ..errors import json_error
+from ..extensions import csrf, db
+from .common import IdConverter, id_param_schema
+
+api = Api()
+
+PUBLIC_PATHS = {"/api/v1/openapi.json", "/api/v1/auth/token"}
+
+
+def init_api(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Give and Get: timebank and peer support for user-led organisations.",
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    api.register_converter(IdConverter, id_param_schema)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+    from . import auth, members, organisations
+
+    for module in (auth, members, organisations):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+        csrf.exempt(module.blp)
+
+    @app.before_request
+    def authenticate_api_request():
+        if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
+            return None
+        from ..auth.services import user_for_api_token
+
+        header = request.headers.get("Authorization", "")
+        scheme, _, raw = header.partition(" ")
+        user = None
+        if scheme.lower() == "bearer" and raw.strip():
+            user = user_for_api_token(db.session, raw.strip(), utcnow())
+        if user is None:
+            return json_error(
+                401,
+                "unauthorised",
+                "Send a valid token: Authorization: Bearer <token>.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        g.api_user = user
+        return None

@@ -1,0 +1,182 @@
+"""Pieces every API module shares: bearer auth, the unit of work with Idempotency-Key,
+pagination in the body, and the integer id converter with a range."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Response, g, request
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
+from werkzeug.routing import IntegerConverter
+
+from ..auth.models import User
+from ..errors import DomainError, ValidationFailed
+from ..extensions import db
+from .models import IdempotencyRecord
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """A database id: 1 to 2**31-1. Anything else is simply not a route (404), never a 500."""
+
+    def __init__(self, map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def id_param_schema(_converter: IdConverter) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
+    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kwargs)
+
+
+def api_user() -> User:
+    """The user the bearer token belongs to (set before the view runs)."""
+    return g.api_user
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class ErrorDetail(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+# --- pagination ---------------------------------------------------------------------------------
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+_page_schemas: dict[type[Schema], type[Schema]] = {}
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The paginated body ``{"items", "page", "per_page", "total"}`` for an item schema."""
+    if item_schema not in _page_schemas:
+        name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+        _page_schemas[item_schema] = Schema.from_dict(
+            {
+                "items": fields.List(fields.Nested(item_schema), required=True),
+                "page": fields.Integer(required=True),
+                "per_page": fields.Integer(required=True),
+                "total": fields.Integer(required=True),
+            },
+            name=name,
+        )
+    return _page_schemas[item_schema]
+
+
+def paginate(statement: Select, args: dict[str, int]) -> dict[str, Any]:
+    page, per_page = args["page"], args["per_page"]
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+# --- unit of work and idempotency ---------------------------------------------------------------
+
+
+def _request_fingerprint() -> str:
+    raw = request.get_data(cache=True)
+    try:
+        canonical = json.dumps(json.loads(raw or b"{}"), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        canonical = raw.decode("utf-8", "replace")
+    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.request_hash != fingerprint:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used with a different request.",
+            code="idempotency_mismatch",
+            fields={"Idempotency-Key": "Use a new key for a different request."},
+        )
+    response = Response(
+        record.response_body, status=record.response_status, mimetype="application/json"
+    )
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _find_record(user_id: int, key: str) -> IdempotencyRecord | None:
+    return db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+        )
+    )
+
+
+def write(view: Callable[..., Response]) -> Callable[..., Response]:
+    """The API's unit of work: commit once when the view succeeds, roll back otherwise.
+
+    With an ``Idempotency-Key`` header the stored response is committed in the same transaction
+    as the change, so a retry (even a simultaneous one) can never apply the change twice.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        user = api_user()
+        fingerprint = ""
+        if key is not None:
+            if not 1 <= len(key) <= 255:
+                raise ValidationFailed(
+                    "The Idempotency-Key must be 1 to 255 characters.",
+                    fields={"Idempotency-Key": "Use 1 to 255 characters."},
+                )
+            fingerprint = _request_fingerprint()
+            existing = _find_record(user.id, key)
+            if existing is not None:
+                return _replay(existing, fingerprint)
+        try:
+            response = view(*args, **kwargs)
+        except DomainError:
+            raise
+        except Exception:
+            db.session.rollback()
+            raise
+        if not 200 <= response.status_code < 300:
+            db.session.rollback()
+            return response
+        if key is not None:
+            db.session.add(
+                IdempotencyRecord(
+                    user_id=user.id,
+                    key=key,
+                    request_hash=fingerprint,
+                    response_status=response.status_code,
+                    response_body=response.get_data(as_text=True),
+                )
+            )
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            existing = _find_record(user.id, key) if key is not None else None
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint)
+        return response
+
+    return wrapper

@@ -1,0 +1,139 @@
+"""Tables for organisations, people, their one-time links, API tokens and sign-in attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import db
+
+ROLES = ("member", "coordinator", "admin")
+ROLE_NAMES = {"member": "Member", "coordinator": "Coordinator", "admin": "Administrator"}
+TOKEN_PURPOSES = ("invitation", "password_reset")
+
+DEFAULT_MIN_BALANCE_MINUTES = -10 * 60
+DEFAULT_MAX_BALANCE_MINUTES = 100 * 60
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    min_balance_minutes: Mapped[int] = mapped_column(default=DEFAULT_MIN_BALANCE_MINUTES)
+    max_balance_minutes: Mapped[int] = mapped_column(default=DEFAULT_MAX_BALANCE_MINUTES)
+    # What an hour of community time is worth, for social-value reports.
+    hourly_rate_pence: Mapped[int] = mapped_column(default=1500)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="organisation")
+
+    __table_args__ = (
+        CheckConstraint("min_balance_minutes <= 0", name="min_not_positive"),
+        CheckConstraint("max_balance_minutes >= 0", name="max_not_negative"),
+        CheckConstraint("hourly_rate_pence >= 0", name="rate_not_negative"),
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Stored lower-cased; a member who has no email is recorded for by a coordinator.
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="members")
+
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: inactive people cannot sign in
+        return self.active
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role in ("coordinator", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES[self.role]
+
+
+class UserToken(db.Model):
+    """A one-time link: an invitation that sets a password, or a password reset."""
+
+    __tablename__ = "user_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint(f"purpose IN {TOKEN_PURPOSES!r}", name="purpose_known"),)
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="API token")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class SignInAttempt(db.Model):
+    """Every sign-in or token request, so throttling works across all web workers."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        Index("ix_sign_in_attempt_email_at", "email", "at"),
+        Index("ix_sign_in_attempt_address_at", "address", "at"),
+    )
+
+
+class OutboxEmail(db.Model):
+    """Email waits here until it is sent, so a rolled-back request never sends mail."""
+
+    __tablename__ = "outbox_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,189 @@
+"""Pages for signing in and out, invitations, password reset and managing members."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from ..clock import utcnow
+from ..errors import DomainError, Throttled
+from ..extensions import db
+from ..forms import show_domain_error
+from ..mail import deliver_outbox
+from ..timebank.models import Account
+from . import services
+from .forms import ForgotPasswordForm, NewMemberForm, SetPasswordForm, SignInForm
+from .models import User
+
+bp = Blueprint("auth", __name__)
+
+
+def _policy() -> services.ThrottlePolicy:
+    config = current_app.config
+    return services.ThrottlePolicy(
+        config["SIGNIN_WINDOW_MINUTES"],
+        config["SIGNIN_MAX_FAILURES_PER_ACCOUNT"],
+        config["SIGNIN_MAX_FAILURES_PER_ADDRESS"],
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never a user-controlled redirect elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.home")
+
+
+def send_queued_email() -> None:
+    """Send what the committed unit of work queued; failures stay in the outbox for the job."""
+    try:
+        deliver_outbox(db.session, current_app.config, utcnow())
+    except Exception:  # noqa: BLE001 - the request succeeded; the outbox job retries
+        db.session.rollback()
+        current_app.logger.exception("Could not deliver the outbox")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignInForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session,
+                email=form.email.data,
+                password=form.password.data,
+                address=request.remote_addr or "unknown",
+                now=utcnow(),
+                policy=_policy(),
+            )
+        except Throttled as error:
+            form.form_errors.append(error.message)
+            return render_template("auth/sign_in.html", form=form), 429, error.headers
+        db.session.commit()
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.email.errors = ["Enter a correct email address and password."]
+        status = 200
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@bp.post("/sign-out")
+def sign_out():
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+def _set_password_page(purpose: str, token: str, template: str, done_message: str):
+    now = utcnow()
+    user_token = services.find_user_token(db.session, token, purpose, now)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.set_password_with_token(
+                db.session, raw_token=token, purpose=purpose, password=form.password.data, now=now
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(done_message, "success")
+            return redirect(url_for("main.home"))
+    return render_template(template, form=form, person=user_token.user)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    return _set_password_page(
+        "invitation", token, "auth/accept_invitation.html", "Your password is set. Welcome."
+    )
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_password_page(
+        "password_reset", token, "auth/reset_password.html", "Your password has been changed."
+    )
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.check_throttle(
+                db.session,
+                email=form.email.data,
+                address=request.remote_addr or "unknown",
+                now=utcnow(),
+                policy=_policy(),
+            )
+            services.request_password_reset(
+                db.session,
+                email=form.email.data,
+                now=utcnow(),
+                base_url=current_app.config["BASE_URL"],
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            send_queued_email()
+            return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.get("/members")
+@login_required
+def members():
+    services.require_coordinator(current_user)
+    rows = db.session.execute(
+        select(User, Account.balance_minutes)
+        .join(Account, Account.user_id == User.id)
+        .where(User.organisation_id == current_user.organisation_id)
+        .order_by(User.name)
+    ).all()
+    return render_template("auth/members.html", rows=rows)
+
+
+@bp.route("/members/new", methods=["GET", "POST"])
+@login_required
+def member_new():
+    services.require_coordinator(current_user)
+    form = NewMemberForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_member(
+                db.session,
+                actor=current_user,
+                new=services.NewMember(
+                    name=form.name.data,
+                    email=form.email.data or None,
+                    postcode=form.postcode.data or None,
+                    role=form.role.data,
+                ),
+                now=utcnow(),
+                base_url=current_app.config["BASE_URL"],
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            send_queued_email()
+            if user.email:
+                flash(
+                    f"{user.name} has been added and an invitation sent to {user.email}.", "success"
+                )
+            else:
+                flash(f"{user.name} has been added. You can record exchanges for them.", "success")
+            return redirect(url_for("auth.members"))
+    return render_template("auth/member_new.html", form=form)

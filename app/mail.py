@@ -1,0 +1,68 @@
+"""Email through an outbox table: queued in the unit of work, sent after it commits.
+
+Sent by SMTP when MAIL_SERVER is set, written to the log otherwise (development and demos).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .auth.models import OutboxEmail
+
+log = logging.getLogger("giveandget.mail")
+
+MAX_ATTEMPTS = 5
+
+
+def queue_email(session: Session, *, to: str, subject: str, body: str) -> OutboxEmail:
+    email = OutboxEmail(to_address=to, subject=subject, body=body)
+    session.add(email)
+    return email
+
+
+def deliver_outbox(session: Session, config: dict[str, Any], now: datetime) -> int:
+    """Send every unsent email; safe to run twice. Returns how many were sent. Commits each."""
+    pending = session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.sent_at.is_(None), OutboxEmail.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxEmail.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    sent = 0
+    for email in pending:
+        email.attempts += 1
+        try:
+            _send(email, config)
+        except (OSError, smtplib.SMTPException) as error:
+            email.last_error = str(error)[:1000]
+            log.warning("Could not send email %s: %s", email.id, error)
+        else:
+            email.sent_at = now
+            sent += 1
+        session.commit()
+    return sent
+
+
+def _send(email: OutboxEmail, config: dict[str, Any]) -> None:
+    server = config.get("MAIL_SERVER")
+    if not server:
+        log.info("Email to %s: %s\n%s", email.to_address, email.subject, email.body)
+        return
+    message = EmailMessage()
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message.set_content(email.body)
+    with smtplib.SMTP(server, config.get("MAIL_PORT", 587), timeout=20) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)

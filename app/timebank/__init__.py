@@ -1,0 +1,1 @@
+"""The timebank: hours accounts, the double-entry ledger, exchanges, listings and statements."""

@@ -1,0 +1,68 @@
+"""Reading how long something took, as people write it: pure, no Flask, no database.
+
+"90", "90 minutes", "1.5", "1.5 hours", "1h 30m", "1 hour 30 minutes", "1:30" all mean 90 minutes.
+A bare number up to 24 is hours (people write "2" for two hours); above 24 it is minutes.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+MIN_MINUTES = 1
+MAX_MINUTES = 24 * 60
+
+_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|m)(?![a-z])", re.IGNORECASE)
+
+
+class InvalidDuration(ValueError):
+    pass
+
+
+def parse_duration(text: str) -> int:
+    """Whole minutes from 1 to 1,440, or InvalidDuration with a plain-English reason."""
+    raw = (text or "").strip().lower()
+    if not raw:
+        raise InvalidDuration("Enter how long it took, like 1h 30m or 90 minutes.")
+    minutes = _parse(raw)
+    if minutes is None:
+        raise InvalidDuration("Enter how long it took, like 1.5, 1h 30m or 90 minutes.")
+    if minutes < MIN_MINUTES:
+        raise InvalidDuration("The time must be at least 1 minute.")
+    if minutes > MAX_MINUTES:
+        raise InvalidDuration("The time must be 24 hours (1,440 minutes) or less.")
+    return minutes
+
+
+def _parse(raw: str) -> int | None:
+    clock = re.fullmatch(r"(\d{1,2}):([0-5]\d)", raw)
+    if clock:
+        return int(clock.group(1)) * 60 + int(clock.group(2))
+    if re.fullmatch(r"\d+(?:\.\d+)?", raw):
+        number = _decimal(raw)
+        return _whole(number * 60) if number <= 24 else _whole(number)
+    total = Decimal(0)
+    position = 0
+    for match in _UNIT.finditer(raw):
+        if raw[position : match.start()].strip(" ,and"):
+            return None
+        number = _decimal(match.group(1))
+        total += number * 60 if match.group(2).startswith("h") else number
+        position = match.end()
+    if position == 0 or raw[position:].strip():
+        return None
+    return _whole(total)
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the patterns only pass digits
+        raise InvalidDuration("Enter a number.") from None
+
+
+def _whole(minutes: Decimal) -> int | None:
+    """Only whole minutes: 1.25 hours is 75 minutes, 1.01 hours is not a whole number."""
+    if minutes != minutes.to_integral_value():
+        return None
+    return int(minutes)
