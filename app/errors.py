@@ -144,6 +144,11 @@ def _html_error(status: int, message: str, headers: dict[str, str] | None = None
     return render_template("error.html", status=status, message=message), status, headers or {}
 
 
+def _allow_header(error: HTTPException) -> dict[str, str] | None:
+    allow = dict(error.get_headers()).get("Allow")
+    return {"Allow": allow} if allow else None
+
+
 def register_error_handlers(app: Flask) -> None:
     from .extensions import db
 
@@ -168,9 +173,11 @@ def register_error_handlers(app: Flask) -> None:
                 status,
                 HTTP_CODES.get(status, "error"),
                 PLAIN_MESSAGES.get(status, error.description or "Error."),
-                headers=dict(error.get_headers()) if status == 405 else None,
+                headers=_allow_header(error),
             )
-        return _html_error(status, PLAIN_MESSAGES.get(status, error.description or "Error."))
+        return _html_error(
+            status, PLAIN_MESSAGES.get(status, error.description or "Error."), _allow_header(error)
+        )
 
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):

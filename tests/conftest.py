@@ -9,6 +9,8 @@ import os
 import tempfile
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, inspect, text
 
@@ -92,8 +94,26 @@ def session(app):
         connection.close()
 
 
+class FreshRequestClient(FlaskClient):
+    """Each request starts with an empty ``g``, as on a real server.
+
+    The test's app context stays pushed (factories need it), and Flask reuses an active app
+    context for requests, so without this Flask-Login's cached user would leak between requests.
+    """
+
+    def open(self, *args, **kwargs):
+        saved = dict(g.__dict__)
+        g.__dict__.clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            g.__dict__.clear()
+            g.__dict__.update(saved)
+
+
 @pytest.fixture()
 def client(app, session):
+    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 

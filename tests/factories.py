@@ -23,7 +23,7 @@ def _password_hash() -> str:
 class BaseFactory(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
-        sqlalchemy_session_persistence = "flush"
+        sqlalchemy_session_persistence = "commit"
 
 
 class OrganisationFactory(BaseFactory):

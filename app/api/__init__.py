@@ -12,7 +12,7 @@ from .common import IdConverter, id_param_schema
 
 api = Api()
 
-PUBLIC_PATHS = {"/api/v1/openapi.json", "/api/v1/auth/token"}
+PUBLIC = {("GET", "/api/v1/openapi.json"), ("POST", "/api/v1/auth/token")}
 
 
 def init_api(app: Flask) -> None:
@@ -37,7 +37,7 @@ def init_api(app: Flask) -> None:
 
     @app.before_request
     def authenticate_api_request():
-        if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
+        if not request.path.startswith("/api/") or (request.method, request.path) in PUBLIC:
             return None
         from ..auth.services import user_for_api_token
 
