@@ -28,7 +28,7 @@ run: $(INSTALLED)
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check app tests bench config.py wsgi.py
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 test: $(INSTALLED) lint
