@@ -2,4 +2,11 @@
 
 from .api.models import IdempotencyRecord  # noqa: F401
 from .auth.models import ApiToken, Organisation, OutboxEmail, SignInAttempt, User, UserToken  # noqa: F401
-from .timebank.models import Account  # noqa: F401
+from .timebank.models import (  # noqa: F401
+    Account,
+    DirectoryEntry,
+    Exchange,
+    LedgerTransaction,
+    Leg,
+    Listing,
+)

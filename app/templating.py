@@ -7,20 +7,7 @@ from datetime import date, datetime
 from flask import Flask
 
 from .clock import to_london
-
-
-def format_minutes(minutes: int | None) -> str:
-    """90 → "1 hour 30 minutes"; -30 → "minus 30 minutes"."""
-    if minutes is None:
-        return "no limit"
-    sign = "minus " if minutes < 0 else ""
-    hours, rest = divmod(abs(minutes), 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours:,} hour{'s' if hours != 1 else ''}")
-    if rest or not hours:
-        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
-    return sign + " ".join(parts)
+from .timebank.durations import describe_minutes as format_minutes
 
 
 def format_date(value: date | datetime | None) -> str:

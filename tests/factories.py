@@ -35,7 +35,9 @@ class OrganisationFactory(BaseFactory):
     @factory.post_generation
     def accounts(obj, create, extracted, **kwargs):
         if create:
-            timebank.open_organisation_accounts(OrganisationFactory._meta.sqlalchemy_session, obj)
+            session = OrganisationFactory._meta.sqlalchemy_session
+            timebank.open_organisation_accounts(session, obj)
+            session.commit()
 
 
 class UserFactory(BaseFactory):
@@ -52,7 +54,9 @@ class UserFactory(BaseFactory):
     @factory.post_generation
     def account(obj, create, extracted, **kwargs):
         if create:
-            timebank.open_member_account(UserFactory._meta.sqlalchemy_session, obj)
+            session = UserFactory._meta.sqlalchemy_session
+            timebank.open_member_account(session, obj)
+            session.commit()
 
 
 class CoordinatorFactory(UserFactory):
@@ -69,3 +73,9 @@ ALL_FACTORIES = [OrganisationFactory, UserFactory, CoordinatorFactory, AdminFact
 def bind(session) -> None:
     for factory_class in ALL_FACTORIES:
         factory_class._meta.sqlalchemy_session = session
+
+
+def account_of(user):
+    from app.timebank.services import member_account
+
+    return member_account(UserFactory._meta.sqlalchemy_session, user)

@@ -12,12 +12,12 @@ from typing import Any
 from flask import Response, g, request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql import Select
 from werkzeug.routing import IntegerConverter
 
 from ..auth.models import User
-from ..errors import DomainError, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from .models import IdempotencyRecord
 
@@ -127,6 +127,32 @@ def _find_record(user_id: int, key: str) -> IdempotencyRecord | None:
     )
 
 
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
+ATTEMPTS = 3
+
+
+def run_retrying_deadlocks(view: Callable[..., Response], *args: Any, **kwargs: Any) -> Response:
+    """Run the view; if PostgreSQL chose it as a deadlock victim, roll back and run it again.
+
+    Postings lock accounts in id order so this should not happen, but a client must never see a
+    failure it could not have avoided.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return view(*args, **kwargs)
+        except OperationalError as error:
+            db.session.rollback()
+            if (
+                getattr(error.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES
+                or attempt == ATTEMPTS
+            ):
+                raise
+        except Exception:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
 def write(view: Callable[..., Response]) -> Callable[..., Response]:
     """The API's unit of work: commit once when the view succeeds, roll back otherwise.
 
@@ -149,13 +175,7 @@ def write(view: Callable[..., Response]) -> Callable[..., Response]:
             existing = _find_record(user.id, key)
             if existing is not None:
                 return _replay(existing, fingerprint)
-        try:
-            response = view(*args, **kwargs)
-        except DomainError:
-            raise
-        except Exception:
-            db.session.rollback()
-            raise
+        response = run_retrying_deadlocks(view, *args, **kwargs)
         if not 200 <= response.status_code < 300:
             db.session.rollback()
             return response

@@ -66,3 +66,17 @@ def _whole(minutes: Decimal) -> int | None:
     if minutes != minutes.to_integral_value():
         return None
     return int(minutes)
+
+
+def describe_minutes(minutes: int | None) -> str:
+    """90 → "1 hour 30 minutes"; -30 → "minus 30 minutes"; None → "no limit"."""
+    if minutes is None:
+        return "no limit"
+    sign = "minus " if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours:,} hour{'s' if hours != 1 else ''}")
+    if rest or not hours:
+        parts.append(f"{rest} minute{'s' if rest != 1 else ''}")
+    return sign + " ".join(parts)

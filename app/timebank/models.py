@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Organisation, User
@@ -44,3 +44,128 @@ class Account(db.Model):
             postgresql_where=text("kind != 'member'"),
         ),
     )
+
+
+TRANSACTION_KINDS = ("exchange", "reversal", "donation", "grant")
+EXCHANGE_STATUSES = ("pending", "confirmed", "rejected", "reversed")
+LISTING_KINDS = ("offer", "request")
+
+
+class LedgerTransaction(db.Model):
+    """One posting to the ledger: two or more legs that sum to zero. Never updated or deleted."""
+
+    __tablename__ = "ledger_transaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchange.id"), index=True)
+    # A reversal names the transaction it compensates; each can be reversed at most once.
+    reverses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_transaction.id"), unique=True
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    legs: Mapped[list[Leg]] = relationship(back_populates="transaction", order_by="Leg.id")
+    created_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"kind IN {TRANSACTION_KINDS!r}", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_names_original"
+        ),
+        # An exchange posts once, and is reversed at most once.
+        UniqueConstraint("exchange_id", "kind"),
+    )
+
+
+class Leg(db.Model):
+    """Minutes into (positive) or out of (negative) one account. Insert-only."""
+
+    __tablename__ = "leg"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transaction.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    amount_minutes: Mapped[int]
+
+    transaction: Mapped[LedgerTransaction] = relationship(back_populates="legs")
+    account: Mapped[Account] = relationship()
+
+    __table_args__ = (CheckConstraint("amount_minutes != 0", name="amount_not_zero"),)
+
+
+class Exchange(db.Model):
+    """Time given by one account to another. Pending until the other party confirms."""
+
+    __tablename__ = "exchange"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    provider_account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    receiver_account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    minutes: Mapped[int]
+    category: Mapped[str] = mapped_column(String(40))
+    occurred_on: Mapped[date]
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    # The account whose holder must confirm (None once settled or when recorded by a coordinator).
+    awaiting_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listing.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    settled_at: Mapped[datetime | None]
+    reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reversed_at: Mapped[datetime | None]
+    reversal_reason: Mapped[str | None] = mapped_column(Text)
+
+    provider_account: Mapped[Account] = relationship(foreign_keys=[provider_account_id])
+    receiver_account: Mapped[Account] = relationship(foreign_keys=[receiver_account_id])
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+
+    __table_args__ = (
+        CheckConstraint("minutes BETWEEN 1 AND 1440", name="minutes_in_a_day"),
+        CheckConstraint("provider_account_id != receiver_account_id", name="two_parties"),
+        CheckConstraint(f"status IN {EXCHANGE_STATUSES!r}", name="status_known"),
+        Index("ix_exchange_organisation_status_created", "organisation_id", "status", "created_at"),
+    )
+
+
+class Listing(db.Model):
+    """An offer ("I can …") or a request ("I need …") in the skills directory."""
+
+    __tablename__ = "listing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(40))
+    availability: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_on: Mapped[date]
+    withdrawn_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint(f"kind IN {LISTING_KINDS!r}", name="kind_known"),)
+
+
+class DirectoryEntry(db.Model):
+    """What a member chooses to show other members in the directory. Nothing shows by default."""
+
+    __tablename__ = "directory_entry"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    listed: Mapped[bool] = mapped_column(default=False)
+    about: Mapped[str] = mapped_column(Text, default="")
+    show_email: Mapped[bool] = mapped_column(default=False)
+    show_district: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -64,3 +64,12 @@ def organisation_account(
     if account is None:
         raise NotFound("This organisation has no hours account.")
     return account
+
+
+def account_name(account: Account) -> str:
+    """Who holds the account, in words."""
+    if account.kind == "member":
+        return account.user.name if account.user else "A member"
+    if account.kind == "chest":
+        return f"{account.organisation.name} community chest"
+    return account.organisation.name

@@ -1,0 +1,465 @@
+"""Exchanges of time, gifts to the community chest, grants from it, and statements.
+
+Recorded by one party an exchange is pending and moves nothing until the other party confirms
+(or rejects) it; recorded by a coordinator on a member's behalf it is confirmed at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from ..auth.models import User
+from ..auth.services import can_manage
+from ..clock import london_date
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from . import ledger
+from .categories import CATEGORIES
+from .durations import MAX_MINUTES, MIN_MINUTES
+from .models import Account, Exchange, LedgerTransaction, Leg, Listing
+from .services import account_name, member_account, organisation_account
+
+MAX_DESCRIPTION = 2000
+OVERDUE_DAYS = 7
+
+
+# --- who may do what -----------------------------------------------------------------------------
+
+
+def coordinates(actor: User, organisation_id: int) -> bool:
+    """Admins coordinate everywhere; coordinators coordinate their own organisation."""
+    return actor.is_admin or (
+        actor.role == "coordinator" and actor.organisation_id == organisation_id
+    )
+
+
+def holds(actor: User, account: Account) -> bool:
+    """The actor answers for this account: it is theirs, or it is their organisation's and they
+    coordinate it."""
+    if account.kind == "member":
+        return account.user_id == actor.id
+    return coordinates(actor, account.organisation_id)
+
+
+def can_see(actor: User, exchange: Exchange) -> bool:
+    return (
+        coordinates(actor, exchange.organisation_id)
+        or exchange.provider_account.user_id == actor.id
+        or exchange.receiver_account.user_id == actor.id
+    )
+
+
+def get_exchange_for(
+    session: Session, actor: User, exchange_id: int, *, lock: bool = False
+) -> Exchange:
+    statement = select(Exchange).where(Exchange.id == exchange_id)
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    exchange = session.scalar(statement)
+    if exchange is None or not can_see(actor, exchange):
+        raise NotFound("We could not find that exchange.")
+    return exchange
+
+
+# --- parties ------------------------------------------------------------------------------------
+
+
+def member_party(session: Session, actor: User, member_id: int, field: str) -> Account:
+    """The hours account of a member the actor may name in an exchange (same organisation)."""
+    person = session.get(User, member_id)
+    if person is None or not (person.organisation_id == actor.organisation_id or actor.is_admin):
+        raise ValidationFailed(
+            "Choose a member of your organisation.",
+            fields={field: "There is no such member in your organisation."},
+        )
+    if not person.active:
+        raise ValidationFailed(
+            f"{person.name} can no longer take part in exchanges.",
+            fields={field: "This person's account is closed."},
+        )
+    return member_account(session, person)
+
+
+def organisation_party(session: Session, actor: User, organisation_id: int, field: str) -> Account:
+    if not (organisation_id == actor.organisation_id or actor.is_admin):
+        raise ValidationFailed(
+            "Choose your own organisation.", fields={field: "There is no such organisation."}
+        )
+    try:
+        return organisation_account(session, organisation_id)
+    except NotFound:
+        raise ValidationFailed(
+            "Choose your own organisation.", fields={field: "There is no such organisation."}
+        ) from None
+
+
+# --- recording, confirming, rejecting, reversing ------------------------------------------------
+
+
+@dataclass
+class NewExchange:
+    provider: Account
+    receiver: Account
+    minutes: int
+    category: str
+    occurred_on: date
+    description: str = ""
+    listing_id: int | None = None
+
+
+def validate_exchange(new: NewExchange, today: date) -> None:
+    errors: dict[str, str] = {}
+    if isinstance(new.minutes, bool) or not isinstance(new.minutes, int):
+        errors["minutes"] = "Enter the time as a whole number of minutes."
+    elif not MIN_MINUTES <= new.minutes <= MAX_MINUTES:
+        errors["minutes"] = "The time must be between 1 minute and 24 hours (1,440 minutes)."
+    if new.category not in CATEGORIES:
+        errors["category"] = "Choose a category from the list."
+    if new.occurred_on > today:
+        errors["occurred_on"] = "The date must be today or in the past."
+    if len(new.description or "") > MAX_DESCRIPTION:
+        errors["description"] = f"The description must be {MAX_DESCRIPTION:,} characters or fewer."
+    if new.provider.id == new.receiver.id:
+        errors["receiver_id"] = "Someone cannot exchange time with themselves."
+    if "chest" in (new.provider.kind, new.receiver.kind):
+        errors["receiver_id"] = "Use a donation or a grant for the community chest."
+    if new.provider.organisation_id != new.receiver.organisation_id:
+        errors["receiver_id"] = "Both sides must belong to the same organisation."
+    if errors:
+        raise ValidationFailed("Check the details of the exchange.", fields=errors)
+
+
+def record_exchange(session: Session, *, actor: User, new: NewExchange, now: datetime) -> Exchange:
+    """Record an exchange: pending for the other party, or confirmed at once by a coordinator."""
+    validate_exchange(new, london_date(now))
+    organisation_id = new.provider.organisation_id
+    on_behalf = coordinates(actor, organisation_id)
+    if not on_behalf and not (holds(actor, new.provider) or holds(actor, new.receiver)):
+        raise Forbidden("You can only record exchanges you took part in.")
+    if on_behalf:
+        awaiting = None
+    else:
+        awaiting = new.receiver if holds(actor, new.provider) else new.provider
+    exchange = Exchange(
+        organisation_id=organisation_id,
+        provider_account_id=new.provider.id,
+        receiver_account_id=new.receiver.id,
+        minutes=new.minutes,
+        category=new.category,
+        occurred_on=new.occurred_on,
+        description=(new.description or "").strip(),
+        status="pending",
+        awaiting_account_id=awaiting.id if awaiting else None,
+        listing_id=new.listing_id,
+        recorded_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(exchange)
+    session.flush()
+    if on_behalf:
+        _settle_confirmed(session, exchange, actor, now)
+    return exchange
+
+
+def _settle_confirmed(session: Session, exchange: Exchange, actor: User, now: datetime) -> None:
+    ledger.post(
+        session,
+        organisation_id=exchange.organisation_id,
+        kind="exchange",
+        legs=[
+            (exchange.provider_account_id, exchange.minutes),
+            (exchange.receiver_account_id, -exchange.minutes),
+        ],
+        actor=actor,
+        now=now,
+        exchange_id=exchange.id,
+    )
+    exchange.status = "confirmed"
+    exchange.awaiting_account_id = None
+    exchange.settled_by_id = actor.id
+    exchange.settled_at = now
+
+
+def _require_pending(exchange: Exchange) -> None:
+    if exchange.status == "confirmed":
+        raise Conflict("This exchange has already been confirmed.", code="already_confirmed")
+    if exchange.status == "rejected":
+        raise Conflict(
+            "This exchange was turned down, so it cannot change.", code="already_rejected"
+        )
+    if exchange.status == "reversed":
+        raise Conflict("This exchange has been reversed.", code="already_reversed")
+
+
+def may_settle(actor: User, exchange: Exchange) -> bool:
+    """The other party (whoever did not record it) or a coordinator may confirm or reject."""
+    if coordinates(actor, exchange.organisation_id):
+        return True
+    awaiting = exchange.awaiting_account_id
+    return awaiting is not None and any(
+        account.id == awaiting and holds(actor, account)
+        for account in (exchange.provider_account, exchange.receiver_account)
+    )
+
+
+def confirm_exchange(session: Session, *, actor: User, exchange_id: int, now: datetime) -> Exchange:
+    exchange = get_exchange_for(session, actor, exchange_id, lock=True)
+    _require_pending(exchange)
+    if not may_settle(actor, exchange):
+        raise Forbidden("The other person confirms this exchange, or a coordinator.")
+    _settle_confirmed(session, exchange, actor, now)
+    return exchange
+
+
+def reject_exchange(session: Session, *, actor: User, exchange_id: int, now: datetime) -> Exchange:
+    exchange = get_exchange_for(session, actor, exchange_id, lock=True)
+    _require_pending(exchange)
+    if not may_settle(actor, exchange):
+        raise Forbidden("The other person can turn this exchange down, or a coordinator.")
+    exchange.status = "rejected"
+    exchange.awaiting_account_id = None
+    exchange.settled_by_id = actor.id
+    exchange.settled_at = now
+    return exchange
+
+
+def reverse_exchange(
+    session: Session, *, actor: User, exchange_id: int, reason: str, now: datetime
+) -> Exchange:
+    """A coordinator's correction: post the opposite of the confirmed exchange, with a reason."""
+    exchange = get_exchange_for(session, actor, exchange_id, lock=True)
+    if not coordinates(actor, exchange.organisation_id):
+        raise Forbidden("Only a coordinator can reverse an exchange.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "Say why the exchange is being reversed.", fields={"reason": "Enter a reason."}
+        )
+    if len(reason) > MAX_DESCRIPTION:
+        raise ValidationFailed(
+            "The reason is too long.", fields={"reason": "Use 2,000 characters or fewer."}
+        )
+    if exchange.status == "reversed":
+        raise Conflict("This exchange has already been reversed.", code="already_reversed")
+    if exchange.status != "confirmed":
+        raise Conflict("Only a confirmed exchange can be reversed.", code="not_confirmed")
+    original = session.scalar(
+        select(LedgerTransaction).where(
+            LedgerTransaction.exchange_id == exchange.id, LedgerTransaction.kind == "exchange"
+        )
+    )
+    ledger.reverse(session, original=original, actor=actor, reason=reason, now=now)
+    exchange.status = "reversed"
+    exchange.reversed_by_id = actor.id
+    exchange.reversed_at = now
+    exchange.reversal_reason = reason
+    return exchange
+
+
+# --- the community chest ------------------------------------------------------------------------
+
+
+def _check_gift_minutes(minutes: int) -> None:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 100 * 60:
+        raise ValidationFailed(
+            "Enter between 1 minute and 100 hours.",
+            fields={"minutes": "Enter between 1 minute and 100 hours."},
+        )
+
+
+def donate_to_chest(
+    session: Session, *, actor: User, minutes: int, now: datetime
+) -> LedgerTransaction:
+    """A member gives hours they have earned to the community chest."""
+    _check_gift_minutes(minutes)
+    account = member_account(session, actor)
+    chest = organisation_account(session, actor.organisation_id, "chest")
+    locked = ledger.lock_accounts(session, [account.id, chest.id])
+    if locked[account.id].balance_minutes < minutes:
+        raise ledger.BalanceLimit(
+            "You can donate hours you have earned: your balance is not enough for that.",
+            fields={"minutes": "This is more than your balance."},
+        )
+    return ledger.post(
+        session,
+        organisation_id=actor.organisation_id,
+        kind="donation",
+        legs=[(account.id, -minutes), (chest.id, minutes)],
+        actor=actor,
+        now=now,
+        reason="Donation to the community chest",
+    )
+
+
+def grant_from_chest(
+    session: Session, *, actor: User, member_id: int, minutes: int, reason: str, now: datetime
+) -> LedgerTransaction:
+    """A coordinator gives hours from the chest to a member who cannot yet give."""
+    if not actor.is_coordinator:
+        raise Forbidden("Only a coordinator can grant hours from the chest.")
+    person = session.get(User, member_id)
+    if person is None or not can_manage(actor, person):
+        raise NotFound("We could not find that member.")
+    _check_gift_minutes(minutes)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_DESCRIPTION:
+        raise ValidationFailed(
+            "Say why the hours are granted.",
+            fields={"reason": "Enter a reason (up to 2,000 characters)."},
+        )
+    chest = organisation_account(session, person.organisation_id, "chest")
+    return ledger.post(
+        session,
+        organisation_id=person.organisation_id,
+        kind="grant",
+        legs=[(chest.id, -minutes), (member_account(session, person).id, minutes)],
+        actor=actor,
+        now=now,
+        reason=reason,
+    )
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def exchanges_for(
+    session: Session,
+    *,
+    actor: User,
+    member_id: int | None = None,
+    status: str | None = None,
+):
+    """A query of the exchanges the actor may see, newest first."""
+    statement = select(Exchange).order_by(Exchange.created_at.desc(), Exchange.id.desc())
+    if member_id is not None:
+        person = session.get(User, member_id)
+        if person is None or not (person.id == actor.id or can_manage(actor, person)):
+            raise NotFound("We could not find that member.")
+        account_id = member_account(session, person).id
+        statement = statement.where(
+            or_(
+                Exchange.provider_account_id == account_id,
+                Exchange.receiver_account_id == account_id,
+            )
+        )
+    elif actor.is_admin:
+        pass
+    elif actor.role == "coordinator":
+        statement = statement.where(Exchange.organisation_id == actor.organisation_id)
+    else:
+        account_id = member_account(session, actor).id
+        statement = statement.where(
+            or_(
+                Exchange.provider_account_id == account_id,
+                Exchange.receiver_account_id == account_id,
+            )
+        )
+    if status:
+        statement = statement.where(Exchange.status == status)
+    return statement.options(
+        joinedload(Exchange.provider_account).joinedload(Account.user),
+        joinedload(Exchange.receiver_account).joinedload(Account.user),
+    )
+
+
+def awaiting_confirmation_by(session: Session, actor: User) -> list[Exchange]:
+    """Exchanges the actor can confirm or turn down now (their own; coordinators: the org's)."""
+    account_ids = [member_account(session, actor).id]
+    if actor.is_coordinator:
+        account_ids.append(organisation_account(session, actor.organisation_id).id)
+    return list(
+        session.scalars(
+            select(Exchange)
+            .where(Exchange.status == "pending", Exchange.awaiting_account_id.in_(account_ids))
+            .order_by(Exchange.created_at)
+        )
+    )
+
+
+def overdue_pending(
+    session: Session, *, actor: User, now: datetime, days: int = OVERDUE_DAYS
+) -> list[Exchange]:
+    """Pending exchanges in the coordinator's organisation recorded more than ``days`` ago."""
+    if not actor.is_coordinator:
+        raise Forbidden("Only coordinators can see this.")
+    return list(
+        session.scalars(
+            select(Exchange)
+            .where(
+                Exchange.organisation_id == actor.organisation_id,
+                Exchange.status == "pending",
+                Exchange.created_at < now - timedelta(days=days),
+            )
+            .order_by(Exchange.created_at)
+        )
+    )
+
+
+@dataclass
+class StatementRow:
+    at: datetime
+    occurred_on: date | None
+    kind: str
+    description: str
+    counterparty: str
+    minutes: int
+    balance_after: int
+    exchange_id: int | None
+
+
+def statement(session: Session, account: Account) -> list[StatementRow]:
+    """Every movement on the account in posting order, with the running balance."""
+    legs = session.execute(
+        select(Leg, LedgerTransaction)
+        .join(LedgerTransaction, Leg.transaction_id == LedgerTransaction.id)
+        .where(Leg.account_id == account.id)
+        .order_by(Leg.id)
+    ).all()
+    transaction_ids = [transaction.id for _, transaction in legs]
+    others: dict[int, list[Account]] = {}
+    for other_leg in session.scalars(
+        select(Leg)
+        .where(Leg.transaction_id.in_(transaction_ids), Leg.account_id != account.id)
+        .options(joinedload(Leg.account).joinedload(Account.user))
+    ):
+        others.setdefault(other_leg.transaction_id, []).append(other_leg.account)
+    exchange_ids = {t.exchange_id for _, t in legs if t.exchange_id}
+    exchanges = {
+        e.id: e for e in session.scalars(select(Exchange).where(Exchange.id.in_(exchange_ids)))
+    }
+    rows: list[StatementRow] = []
+    balance = 0
+    for leg, transaction in legs:
+        balance += leg.amount_minutes
+        exchange = exchanges.get(transaction.exchange_id) if transaction.exchange_id else None
+        rows.append(
+            StatementRow(
+                at=transaction.created_at,
+                occurred_on=exchange.occurred_on if exchange else None,
+                kind=transaction.kind,
+                description=_describe(transaction, exchange),
+                counterparty=", ".join(account_name(a) for a in others.get(transaction.id, [])),
+                minutes=leg.amount_minutes,
+                balance_after=balance,
+                exchange_id=exchange.id if exchange else None,
+            )
+        )
+    return rows
+
+
+def _describe(transaction: LedgerTransaction, exchange: Exchange | None) -> str:
+    if transaction.kind == "reversal":
+        return f"Correction: {transaction.reason}"
+    if exchange is not None:
+        return exchange.description or CATEGORIES.get(exchange.category, exchange.category)
+    return transaction.reason or transaction.kind.capitalize()
+
+
+def listing_for_exchange(session: Session, actor: User, listing_id: int) -> Listing:
+    listing = session.get(Listing, listing_id)
+    if listing is None or listing.organisation_id != actor.organisation_id:
+        raise NotFound("We could not find that listing.")
+    return listing
