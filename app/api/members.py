@@ -39,7 +39,7 @@ class MemberSchema(Schema):
 
 
 class MemberListArgs(PageArgs):
-    organisation_id = Id()
+    organisation_id = Id(strict=False)
 
 
 @blp.route("/members", methods=["POST"])

@@ -77,7 +77,7 @@ class ExchangeSchema(Schema):
 
 
 class ExchangeListArgs(PageArgs):
-    member_id = Id()
+    member_id = Id(strict=False)
     status = fields.String(validate=validate.OneOf(EXCHANGE_STATUSES))
 
 

@@ -26,13 +26,18 @@ def assert_ledger_consistent(session):
     transaction balances."""
     assert session.scalar(select(func.coalesce(func.sum(Account.balance_minutes), 0))) == 0
     sums = dict(
-        session.execute(select(Leg.account_id, func.sum(Leg.amount_minutes)).group_by(Leg.account_id)).all()
+        session.execute(
+            select(Leg.account_id, func.sum(Leg.amount_minutes)).group_by(Leg.account_id)
+        ).all()
     )
     for account in session.scalars(select(Account)):
         assert account.balance_minutes == sums.get(account.id, 0), account.id
     unbalanced = session.scalar(
         select(func.count()).select_from(
-            select(Leg.transaction_id).group_by(Leg.transaction_id).having(func.sum(Leg.amount_minutes) != 0).subquery()
+            select(Leg.transaction_id)
+            .group_by(Leg.transaction_id)
+            .having(func.sum(Leg.amount_minutes) != 0)
+            .subquery()
         )
     )
     assert unbalanced == 0
@@ -48,7 +53,9 @@ def pair(session):
 
 def test_recorded_by_a_party_is_pending_and_moves_nothing(session, pair):
     giver, getter = pair
-    exchange = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter), 90), now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter), 90), now=utcnow()
+    )
     assert exchange.status == "pending"
     assert exchange.awaiting_account_id == account_of(getter).id
     assert account_of(giver).balance_minutes == 0 and account_of(getter).balance_minutes == 0
@@ -56,26 +63,34 @@ def test_recorded_by_a_party_is_pending_and_moves_nothing(session, pair):
 
 def test_other_party_confirms_and_hours_move(session, pair):
     giver, getter = pair
-    exchange = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter), 90), now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter), 90), now=utcnow()
+    )
     ex.confirm_exchange(session, actor=getter, exchange_id=exchange.id, now=utcnow())
     assert exchange.status == "confirmed"
     assert account_of(giver).balance_minutes == 90
     assert account_of(getter).balance_minutes == -90
-    transaction = session.scalar(select(LedgerTransaction).where(LedgerTransaction.exchange_id == exchange.id))
+    transaction = session.scalar(
+        select(LedgerTransaction).where(LedgerTransaction.exchange_id == exchange.id)
+    )
     assert sorted(leg.amount_minutes for leg in transaction.legs) == [-90, 90]
     assert_ledger_consistent(session)
 
 
 def test_recorder_cannot_confirm_their_own_record(session, pair):
     giver, getter = pair
-    exchange = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
     with pytest.raises(Forbidden):
         ex.confirm_exchange(session, actor=giver, exchange_id=exchange.id, now=utcnow())
 
 
 def test_confirmed_at_most_once(session, pair):
     giver, getter = pair
-    exchange = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
     ex.confirm_exchange(session, actor=getter, exchange_id=exchange.id, now=utcnow())
     with pytest.raises(Conflict) as caught:
         ex.confirm_exchange(session, actor=getter, exchange_id=exchange.id, now=utcnow())
@@ -85,7 +100,9 @@ def test_confirmed_at_most_once(session, pair):
 
 def test_rejected_exchange_moves_nothing_and_cannot_be_confirmed(session, pair):
     giver, getter = pair
-    exchange = ex.record_exchange(session, actor=getter, new=new(account_of(giver), account_of(getter)), now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=getter, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
     ex.reject_exchange(session, actor=giver, exchange_id=exchange.id, now=utcnow())
     assert exchange.status == "rejected"
     with pytest.raises(Conflict):
@@ -96,7 +113,9 @@ def test_rejected_exchange_moves_nothing_and_cannot_be_confirmed(session, pair):
 def test_coordinator_records_on_behalf_and_it_is_confirmed_at_once(session, pair):
     giver, getter = pair
     coordinator = CoordinatorFactory(organisation=giver.organisation)
-    exchange = ex.record_exchange(session, actor=coordinator, new=new(account_of(giver), account_of(getter), 30), now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=coordinator, new=new(account_of(giver), account_of(getter), 30), now=utcnow()
+    )
     assert exchange.status == "confirmed"
     assert account_of(giver).balance_minutes == 30
 
@@ -105,8 +124,12 @@ def test_outsiders_cannot_record_or_see(session, pair):
     giver, getter = pair
     stranger = UserFactory(organisation=giver.organisation)
     with pytest.raises(Forbidden):
-        ex.record_exchange(session, actor=stranger, new=new(account_of(giver), account_of(getter)), now=utcnow())
-    exchange = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow())
+        ex.record_exchange(
+            session, actor=stranger, new=new(account_of(giver), account_of(getter)), now=utcnow()
+        )
+    exchange = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
     with pytest.raises(NotFound):
         ex.confirm_exchange(session, actor=stranger, exchange_id=exchange.id, now=utcnow())
     with pytest.raises(NotFound):
@@ -115,10 +138,14 @@ def test_outsiders_cannot_record_or_see(session, pair):
 
 def test_confirm_fails_when_receiver_would_pass_minimum(session, pair):
     giver, getter = pair
-    first = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter), 600), now=utcnow())
+    first = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter), 600), now=utcnow()
+    )
     ex.confirm_exchange(session, actor=getter, exchange_id=first.id, now=utcnow())
     session.commit()
-    second = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter), 1), now=utcnow())
+    second = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter), 1), now=utcnow()
+    )
     session.commit()
     with pytest.raises(BalanceLimit) as caught:
         ex.confirm_exchange(session, actor=getter, exchange_id=second.id, now=utcnow())
@@ -132,16 +159,28 @@ def test_confirm_fails_when_provider_would_pass_maximum(session):
     organisation = OrganisationFactory(max_balance_minutes=120)
     giver, getter = UserFactory(organisation=organisation), UserFactory(organisation=organisation)
     coordinator = CoordinatorFactory(organisation=organisation)
-    ex.record_exchange(session, actor=coordinator, new=new(account_of(giver), account_of(getter), 120), now=utcnow())
+    ex.record_exchange(
+        session,
+        actor=coordinator,
+        new=new(account_of(giver), account_of(getter), 120),
+        now=utcnow(),
+    )
     with pytest.raises(BalanceLimit):
-        ex.record_exchange(session, actor=coordinator, new=new(account_of(giver), account_of(getter), 1), now=utcnow())
+        ex.record_exchange(
+            session,
+            actor=coordinator,
+            new=new(account_of(giver), account_of(getter), 1),
+            now=utcnow(),
+        )
 
 
 def test_organisation_account_has_no_limits(session, pair):
     giver, _ = pair
     coordinator = CoordinatorFactory(organisation=giver.organisation)
     agency = organisation_account(session, giver.organisation_id)
-    ex.record_exchange(session, actor=coordinator, new=new(account_of(giver), agency, 1440), now=utcnow())
+    ex.record_exchange(
+        session, actor=coordinator, new=new(account_of(giver), agency, 1440), now=utcnow()
+    )
     assert agency.balance_minutes == -1440
 
 
@@ -160,26 +199,39 @@ def test_bad_exchanges_are_refused_with_the_field(session, pair, change, field):
     kwargs = {"minutes": 60, **change}
     minutes = kwargs.pop("minutes")
     with pytest.raises(ValidationFailed) as caught:
-        ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter), minutes, **kwargs), now=utcnow())
+        ex.record_exchange(
+            session,
+            actor=giver,
+            new=new(account_of(giver), account_of(getter), minutes, **kwargs),
+            now=utcnow(),
+        )
     assert field in caught.value.fields
 
 
 def test_nobody_exchanges_with_themselves(session, pair):
     giver, _ = pair
     with pytest.raises(ValidationFailed):
-        ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(giver)), now=utcnow())
+        ex.record_exchange(
+            session, actor=giver, new=new(account_of(giver), account_of(giver)), now=utcnow()
+        )
 
 
 def test_reversal_compensates_exactly_and_only_once(session, pair):
     giver, getter = pair
     coordinator = CoordinatorFactory(organisation=giver.organisation)
-    exchange = ex.record_exchange(session, actor=coordinator, new=new(account_of(giver), account_of(getter), 45), now=utcnow())
-    ex.reverse_exchange(session, actor=coordinator, exchange_id=exchange.id, reason="Recorded twice", now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=coordinator, new=new(account_of(giver), account_of(getter), 45), now=utcnow()
+    )
+    ex.reverse_exchange(
+        session, actor=coordinator, exchange_id=exchange.id, reason="Recorded twice", now=utcnow()
+    )
     assert exchange.status == "reversed"
     assert account_of(giver).balance_minutes == 0 and account_of(getter).balance_minutes == 0
     assert session.scalar(select(func.count()).select_from(Leg)) >= 4  # nothing deleted
     with pytest.raises(Conflict) as caught:
-        ex.reverse_exchange(session, actor=coordinator, exchange_id=exchange.id, reason="again", now=utcnow())
+        ex.reverse_exchange(
+            session, actor=coordinator, exchange_id=exchange.id, reason="again", now=utcnow()
+        )
     assert caught.value.code == "already_reversed"
     assert_ledger_consistent(session)
 
@@ -187,19 +239,29 @@ def test_reversal_compensates_exactly_and_only_once(session, pair):
 def test_only_coordinators_reverse_with_a_reason(session, pair):
     giver, getter = pair
     coordinator = CoordinatorFactory(organisation=giver.organisation)
-    exchange = ex.record_exchange(session, actor=coordinator, new=new(account_of(giver), account_of(getter)), now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=coordinator, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
     with pytest.raises(Forbidden):
-        ex.reverse_exchange(session, actor=giver, exchange_id=exchange.id, reason="mine", now=utcnow())
+        ex.reverse_exchange(
+            session, actor=giver, exchange_id=exchange.id, reason="mine", now=utcnow()
+        )
     with pytest.raises(ValidationFailed):
-        ex.reverse_exchange(session, actor=coordinator, exchange_id=exchange.id, reason="  ", now=utcnow())
+        ex.reverse_exchange(
+            session, actor=coordinator, exchange_id=exchange.id, reason="  ", now=utcnow()
+        )
 
 
 def test_pending_exchange_cannot_be_reversed(session, pair):
     giver, getter = pair
     coordinator = CoordinatorFactory(organisation=giver.organisation)
-    exchange = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
     with pytest.raises(Conflict) as caught:
-        ex.reverse_exchange(session, actor=coordinator, exchange_id=exchange.id, reason="x", now=utcnow())
+        ex.reverse_exchange(
+            session, actor=coordinator, exchange_id=exchange.id, reason="x", now=utcnow()
+        )
     assert caught.value.code == "not_confirmed"
 
 
@@ -209,17 +271,33 @@ def test_donation_and_grant_through_the_chest(session, pair):
     chest = organisation_account(session, giver.organisation_id, "chest")
     with pytest.raises(BalanceLimit):
         ex.donate_to_chest(session, actor=giver, minutes=30, now=utcnow())  # nothing earned yet
-    ex.record_exchange(session, actor=coordinator, new=new(account_of(giver), account_of(getter), 120), now=utcnow())
+    ex.record_exchange(
+        session,
+        actor=coordinator,
+        new=new(account_of(giver), account_of(getter), 120),
+        now=utcnow(),
+    )
     ex.donate_to_chest(session, actor=giver, minutes=60, now=utcnow())
     session.commit()
     assert chest.balance_minutes == 60 and account_of(giver).balance_minutes == 60
     with pytest.raises(BalanceLimit):
-        ex.grant_from_chest(session, actor=coordinator, member_id=getter.id, minutes=61, reason="Welcome", now=utcnow())
+        ex.grant_from_chest(
+            session,
+            actor=coordinator,
+            member_id=getter.id,
+            minutes=61,
+            reason="Welcome",
+            now=utcnow(),
+        )
     session.rollback()
-    ex.grant_from_chest(session, actor=coordinator, member_id=getter.id, minutes=60, reason="Welcome", now=utcnow())
+    ex.grant_from_chest(
+        session, actor=coordinator, member_id=getter.id, minutes=60, reason="Welcome", now=utcnow()
+    )
     assert chest.balance_minutes == 0 and account_of(getter).balance_minutes == -60
     with pytest.raises(Forbidden):
-        ex.grant_from_chest(session, actor=giver, member_id=getter.id, minutes=1, reason="x", now=utcnow())
+        ex.grant_from_chest(
+            session, actor=giver, member_id=getter.id, minutes=1, reason="x", now=utcnow()
+        )
     assert_ledger_consistent(session)
 
 
@@ -227,9 +305,18 @@ def test_statement_has_a_running_balance(session, pair):
     giver, getter = pair
     coordinator = CoordinatorFactory(organisation=giver.organisation)
     for minutes in (60, 30):
-        ex.record_exchange(session, actor=coordinator, new=new(account_of(giver), account_of(getter), minutes), now=utcnow())
-    first = ex.record_exchange(session, actor=coordinator, new=new(account_of(getter), account_of(giver), 15), now=utcnow())
-    ex.reverse_exchange(session, actor=coordinator, exchange_id=first.id, reason="Mistake", now=utcnow())
+        ex.record_exchange(
+            session,
+            actor=coordinator,
+            new=new(account_of(giver), account_of(getter), minutes),
+            now=utcnow(),
+        )
+    first = ex.record_exchange(
+        session, actor=coordinator, new=new(account_of(getter), account_of(giver), 15), now=utcnow()
+    )
+    ex.reverse_exchange(
+        session, actor=coordinator, exchange_id=first.id, reason="Mistake", now=utcnow()
+    )
     rows = ex.statement(session, account_of(giver))
     assert [r.minutes for r in rows] == [60, 30, -15, 15]
     assert [r.balance_after for r in rows] == [60, 90, 75, 90]
@@ -242,9 +329,14 @@ def test_overdue_pending_lists_exchanges_older_than_a_week(session, pair):
     coordinator = CoordinatorFactory(organisation=giver.organisation)
     eight_days_ago = utcnow() - timedelta(days=8)
     old = ex.record_exchange(
-        session, actor=giver, new=new(account_of(giver), account_of(getter), occurred_on=london_date(eight_days_ago)), now=eight_days_ago
+        session,
+        actor=giver,
+        new=new(account_of(giver), account_of(getter), occurred_on=london_date(eight_days_ago)),
+        now=eight_days_ago,
     )
-    ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow())
+    ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
     assert ex.overdue_pending(session, actor=coordinator, now=utcnow()) == [old]
     with pytest.raises(Forbidden):
         ex.overdue_pending(session, actor=giver, now=utcnow())
@@ -253,9 +345,15 @@ def test_overdue_pending_lists_exchanges_older_than_a_week(session, pair):
 def test_database_refuses_to_edit_or_delete_legs(session, pair):
     giver, getter = pair
     coordinator = CoordinatorFactory(organisation=giver.organisation)
-    ex.record_exchange(session, actor=coordinator, new=new(account_of(giver), account_of(getter)), now=utcnow())
+    ex.record_exchange(
+        session, actor=coordinator, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
     session.commit()
-    for statement in ("UPDATE leg SET amount_minutes = 1", "DELETE FROM leg", "DELETE FROM ledger_transaction"):
+    for statement in (
+        "UPDATE leg SET amount_minutes = 1",
+        "DELETE FROM leg",
+        "DELETE FROM ledger_transaction",
+    ):
         with pytest.raises(DatabaseError):
             with session.begin_nested():
                 session.execute(text(statement))
@@ -263,11 +361,19 @@ def test_database_refuses_to_edit_or_delete_legs(session, pair):
 
 def test_database_refuses_an_unbalanced_transaction(session, pair, postgres_only):
     giver, _ = pair
-    transaction = LedgerTransaction(organisation_id=giver.organisation_id, kind="grant", reason="bad")
+    transaction = LedgerTransaction(
+        organisation_id=giver.organisation_id, kind="grant", reason="bad"
+    )
     session.add(transaction)
     session.flush()
     with pytest.raises(DatabaseError):
         with session.begin_nested():
-            session.add(Leg(transaction_id=transaction.id, account_id=account_of(giver).id, amount_minutes=60))
+            session.add(
+                Leg(
+                    transaction_id=transaction.id,
+                    account_id=account_of(giver).id,
+                    amount_minutes=60,
+                )
+            )
             session.flush()
             session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))

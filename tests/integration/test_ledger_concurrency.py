@@ -1,0 +1,203 @@
+"""Many simultaneous confirmations on PostgreSQL: no lost update, no breached limit, no deadlock.
+
+Runs outside the rollback fixture with real connections and commits, then empties the tables.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from app.auth import services as auth
+from app.auth.models import User
+from app.clock import london_date, utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.timebank import exchanges as ex
+from app.timebank.models import Account, Exchange, LedgerTransaction, Leg
+from app.timebank.services import limits_for, member_account
+
+pytestmark = pytest.mark.postgres_only
+
+THREADS = 8
+MEMBERS = 12
+PENDING = 400
+OPERATIONS_PER_THREAD = 80
+
+
+@pytest.fixture()
+def committed_network(app, postgres_only):
+    engine = db.engine
+    with Session(engine) as session:
+        organisation = auth.create_organisation(
+            session,
+            actor=None,
+            name="Concurrency Timebank",
+            min_balance_minutes=-120,
+            max_balance_minutes=180,
+        )
+        coordinator = auth.create_member(
+            session,
+            actor=None,
+            now=utcnow(),
+            base_url="http://x",
+            new=auth.NewMember(
+                name="Coordinator", role="coordinator", organisation_id=organisation.id
+            ),
+        )
+        members = [
+            auth.create_member(
+                session,
+                actor=None,
+                now=utcnow(),
+                base_url="http://x",
+                new=auth.NewMember(name=f"Member {n}", organisation_id=organisation.id),
+            )
+            for n in range(MEMBERS)
+        ]
+        rng = random.Random(7)
+        yesterday = london_date(utcnow()) - timedelta(days=1)
+        for _ in range(PENDING):
+            giver, getter = rng.sample(members, 2)
+            ex.record_exchange(
+                session,
+                actor=giver,
+                new=ex.NewExchange(
+                    provider=member_account(session, giver),
+                    receiver=member_account(session, getter),
+                    minutes=rng.choice([15, 30, 45, 60, 90]),
+                    category="cooking",
+                    occurred_on=yesterday,
+                ),
+                now=utcnow(),
+            )
+        session.commit()
+        ids = {"coordinator": coordinator.id, "organisation": organisation.id}
+    yield ids
+    with engine.begin() as connection:
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+def worker(
+    engine,
+    seed: int,
+    exchange_ids: list[int],
+    coordinator_id: int,
+    outcomes: Counter,
+    lock: threading.Lock,
+):
+    rng = random.Random(seed)
+    for _ in range(OPERATIONS_PER_THREAD):
+        exchange_id = rng.choice(exchange_ids)
+        with Session(engine) as session:
+            try:
+                exchange = session.get(Exchange, exchange_id)
+                action = rng.random()
+                if action < 0.85:
+                    # the other party confirms; sometimes the coordinator does
+                    awaiting = (
+                        session.get(Account, exchange.awaiting_account_id)
+                        if exchange.awaiting_account_id
+                        else None
+                    )
+                    actor_id = (
+                        awaiting.user_id if awaiting and rng.random() < 0.7 else coordinator_id
+                    )
+                    ex.confirm_exchange(
+                        session,
+                        actor=session.get(User, actor_id),
+                        exchange_id=exchange_id,
+                        now=utcnow(),
+                    )
+                    result = "confirmed"
+                else:
+                    ex.reverse_exchange(
+                        session,
+                        actor=session.get(User, coordinator_id),
+                        exchange_id=exchange_id,
+                        reason="Concurrency test",
+                        now=utcnow(),
+                    )
+                    result = "reversed"
+                session.commit()
+            except DomainError as error:
+                session.rollback()
+                result = error.code
+            except OperationalError as error:  # a deadlock would land here
+                session.rollback()
+                result = f"database:{getattr(error.orig, 'sqlstate', '?')}"
+        with lock:
+            outcomes[result] += 1
+
+
+def test_concurrent_confirmations_keep_every_invariant(committed_network):
+    with Session(db.engine) as session:
+        exchange_ids = list(session.scalars(select(Exchange.id)))
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    threads = [
+        threading.Thread(
+            target=worker,
+            args=(db.engine, seed, exchange_ids, committed_network["coordinator"], outcomes, lock),
+        )
+        for seed in range(THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not [k for k in outcomes if k.startswith("database:")], outcomes
+    assert outcomes["confirmed"] > 0 and outcomes["balance_limit"] > 0, outcomes
+
+    with Session(db.engine) as session:
+        # the sum of all balances stays zero
+        assert session.scalar(select(func.sum(Account.balance_minutes))) == 0
+        # stored balance = recomputed from the legs, and within limits
+        sums = dict(
+            session.execute(
+                select(Leg.account_id, func.sum(Leg.amount_minutes)).group_by(Leg.account_id)
+            ).all()
+        )
+        for account in session.scalars(select(Account)):
+            assert account.balance_minutes == sums.get(account.id, 0)
+            limits = limits_for(account)
+            if limits.min_minutes is not None:
+                # reversals may correct past a limit; confirmations never do
+                reversals = session.scalar(
+                    select(func.count())
+                    .select_from(LedgerTransaction)
+                    .where(LedgerTransaction.kind == "reversal")
+                )
+                if not reversals:
+                    assert account.balance_minutes >= limits.min_minutes
+        # every transaction balances
+        assert (
+            session.scalar(
+                select(func.count()).select_from(
+                    select(Leg.transaction_id)
+                    .group_by(Leg.transaction_id)
+                    .having(func.sum(Leg.amount_minutes) != 0)
+                    .subquery()
+                )
+            )
+            == 0
+        )
+        # each exchange posted at most once and reversed at most once; statuses agree with postings
+        postings = Counter(
+            session.execute(select(LedgerTransaction.exchange_id, LedgerTransaction.kind)).all()
+        )
+        assert all(count == 1 for count in postings.values())
+        for exchange in session.scalars(select(Exchange)):
+            posted = (exchange.id, "exchange") in postings
+            reversed_ = (exchange.id, "reversal") in postings
+            assert posted == (exchange.status in ("confirmed", "reversed"))
+            assert reversed_ == (exchange.status == "reversed")
