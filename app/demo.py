@@ -66,7 +66,72 @@ def load_demo(now=None) -> dict[str, User]:
             base_url=base_url,
         )
     db.session.flush()
+    _load_timebank(organisation, people, now)
     return people
+
+
+LISTINGS = [
+    ("amina@example.org", "offer", "I can cook a hot meal for two", "cooking", "Weekday evenings"),
+    ("brian@example.org", "offer", "Small repairs: taps, shelves, flat-pack", "diy", "Saturdays"),
+    ("chloe@example.org", "request", "Someone to come with me to hospital appointments", "transport", "Tuesdays"),
+    ("david@example.org", "offer", "Help with forms and letters", "paperwork", "Mornings"),
+    ("esther@example.org", "offer", "Help writing a support plan: I have had a budget for 6 years", "support_planning", "Flexible"),
+    ("farhan@example.org", "request", "Help setting up a tablet for video calls", "technology", "Any afternoon"),
+    ("grace@example.org", "offer", "A friendly phone call once a week", "befriending", "Evenings"),
+    ("harjit@example.org", "offer", "Punjabi and English conversation practice", "learning", "Weekends"),
+    ("ivy@example.org", "request", "Help with the garden before winter", "gardening", "Any day"),
+    ("leon@example.org", "offer", "Walking a dog or feeding a cat", "pet_care", "Weekdays"),
+]
+
+EXCHANGES = [
+    # (provider, receiver, minutes, category, days ago, description, confirmed)
+    ("amina@example.org", "chloe@example.org", 120, "cooking", 20, "Cooked two meals for the freezer", True),
+    ("brian@example.org", "ivy@example.org", 90, "diy", 18, "Fixed a dripping kitchen tap", True),
+    ("esther@example.org", "farhan@example.org", 180, "support_planning", 15, "Worked through the support plan together", True),
+    ("david@example.org", "Kath Murphy", 60, "paperwork", 12, "Helped with a housing benefit letter", True),
+    ("grace@example.org", "harjit@example.org", 30, "befriending", 9, "Weekly phone call", True),
+    ("harjit@example.org", "amina@example.org", 60, "learning", 6, "Conversation practice", True),
+    ("leon@example.org", "joseph@example.org", 45, "pet_care", 3, "Fed the cats while Joseph was in hospital", False),
+    ("farhan@example.org", "esther@example.org", 60, "technology", 2, "Set up a video-call app", False),
+]
+
+
+def _load_timebank(organisation: Organisation, people: dict[str, User], now) -> None:
+    """Listings and exchanges, added only when the demo organisation has none yet."""
+    from datetime import timedelta
+
+    from .clock import london_date
+    from .timebank import exchanges, listings
+    from .timebank.models import Exchange, Listing
+    from .timebank.services import member_account
+
+    coordinator = people[COORDINATOR[1]]
+    if not db.session.scalar(select(Listing.id).where(Listing.organisation_id == organisation.id)):
+        for email, kind, title, category, availability in LISTINGS:
+            listings.create_listing(
+                db.session,
+                actor=people[email],
+                new=listings.NewListing(kind=kind, title=title, category=category, availability=availability),
+                now=now,
+            )
+    if db.session.scalar(select(Exchange.id).where(Exchange.organisation_id == organisation.id)):
+        return
+    for provider, receiver, minutes, category, days_ago, description, confirmed in EXCHANGES:
+        giver, getter = people[provider], people[receiver]
+        exchanges.record_exchange(
+            db.session,
+            # a coordinator's record is confirmed at once; a member's waits for the other party
+            actor=coordinator if confirmed else giver,
+            new=exchanges.NewExchange(
+                provider=member_account(db.session, giver),
+                receiver=member_account(db.session, getter),
+                minutes=minutes,
+                category=category,
+                occurred_on=london_date(now) - timedelta(days=days_ago),
+                description=description,
+            ),
+            now=now - timedelta(days=days_ago),
+        )
 
 
 @click.command("seed-demo", help="Load the demo organisation, people, listings and exchanges.")
