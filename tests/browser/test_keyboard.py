@@ -1,0 +1,92 @@
+"""A coordinator's journey with the keyboard alone: sign in, add a member, sign out.
+
+Only page.keyboard drives the page after the first address is loaded: no clicks and no filling
+of elements found by selector. Every link, button and field reached must show its focus.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.demo import DEMO_PASSWORD
+from tests.browser.checks import assert_focus_visible, describe, focused_element
+from tests.browser.pages import COORDINATOR
+
+pytestmark = pytest.mark.browser
+
+MAX_TABS = 40
+
+
+def tab_to(page: Page, *, name: str | None = None, id: str | None = None, back: bool = False):
+    """Press Tab (Shift+Tab with `back`) until the focused element has this name or id, checking
+    the focus is visible on everything passed on the way."""
+    key = "Shift+Tab" if back else "Tab"
+    visited = []
+    for _ in range(MAX_TABS):
+        page.keyboard.press(key)
+        element = focused_element(page)
+        visited.append(describe(element))
+        if element is not None and element["tag"] in ("a", "button", "input"):
+            assert_focus_visible(page)
+        if element is not None and (
+            (name is not None and element["name"] == name)
+            or (id is not None and element["id"] == id)
+        ):
+            return element
+    raise AssertionError(
+        f"{key} never reached {name or id!r} on {page.url}; visited: {', '.join(visited)}"
+    )
+
+
+def test_coordinator_adds_a_member_with_the_keyboard_alone(page: Page):
+    page.goto("/sign-in")
+
+    # Sign in.
+    tab_to(page, id="email")
+    page.keyboard.type(COORDINATOR)
+    tab_to(page, id="password")
+    page.keyboard.type(DEMO_PASSWORD)
+    tab_to(page, name="Sign in")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/$"))
+    expect(page.locator("h1")).to_have_text("Hello, Sam Okafor")
+
+    # Members, from the header navigation, then the "Add a member" button-styled link (Space).
+    tab_to(page, name="Members")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/members$"))
+    tab_to(page, name="Add a member")
+    page.keyboard.press("Space")
+    page.wait_for_url(re.compile(r"/members/new$"))
+    expect(page.locator("h1")).to_have_text("Add a member")
+
+    # The form: name, postcode, then back (Shift+Tab) to the email, then submit.
+    email = f"keyboard-{uuid.uuid4().hex[:8]}@example.org"
+    tab_to(page, id="name")
+    page.keyboard.type("Kim Keyboard")
+    tab_to(page, id="postcode")
+    page.keyboard.type("LS6 2AB")
+    tab_to(page, id="email", back=True)
+    page.keyboard.type(email)
+    role = tab_to(page, id="role")  # the checked radio: Member
+    assert role["type"] == "radio"
+    tab_to(page, name="Add member")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/members$"))
+    banner = page.locator(".govuk-notification-banner--success")
+    expect(banner).to_contain_text(f"Kim Keyboard has been added and an invitation sent to {email}")
+    expect(page.get_by_role("rowheader", name="Kim Keyboard")).to_be_visible()
+
+    # Sign out, from the header navigation.
+    tab_to(page, name="Sign out")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/sign-in$"))
+    expect(page.locator("h1")).to_have_text("Sign in")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "You have signed out"
+    )
+    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)

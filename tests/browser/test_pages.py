@@ -1,0 +1,84 @@
+"""Every registered page, and the states with errors, in Chromium: structure, skip link and axe."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.checks import (
+    assert_axe_clean,
+    assert_language,
+    assert_one_h1,
+    assert_skip_link,
+    check_page,
+)
+from tests.browser.pages import COORDINATOR, PAGES, Page
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("case", PAGES, ids=lambda case: case.id)
+def test_page(new_page, case: Page):
+    page = new_page(case.who)
+    response = page.goto(case.path)
+    assert response is not None
+    assert response.status == case.status, f"{case.path}: {response.status}"
+    check_page(page, case.h1)
+
+
+def assert_error_state(page, h1: str, *, links_to: str) -> None:
+    """An error summary that takes focus and links to the field, a titled page, and axe clean."""
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary
+    expect(summary.locator(f'a[href="#{links_to}"]')).to_have_count(1)
+    assert page.title().startswith("Error: "), page.title()
+    assert_language(page)
+    assert_one_h1(page, h1)
+    assert_axe_clean(page)
+    assert_skip_link(page, first_tab=False)
+
+
+def test_sign_in_with_nothing_entered(page):
+    page.goto("/sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    assert_error_state(page, "Sign in", links_to="email")
+    expect(page.locator("#email-error")).to_contain_text("Enter your email address")
+    expect(page.locator("#password-error")).to_contain_text("Enter your password")
+
+
+def test_add_member_with_a_bad_email_and_postcode(new_page):
+    page = new_page(COORDINATOR)
+    page.goto("/members/new")
+    page.get_by_label("Full name").fill("Nobody Valid")
+    page.get_by_label("Email address (optional)").fill("not-an-email")
+    page.get_by_label("Postcode (optional)").fill("XYZ")
+    page.get_by_role("button", name="Add member").click()
+    assert_error_state(page, "Add a member", links_to="email")
+    expect(page.locator("#email")).to_have_attribute("aria-describedby", "email-hint email-error")
+
+
+def test_invitation_page(new_page, live_server):
+    coordinator = new_page(COORDINATOR)
+    email = f"invited-{uuid.uuid4().hex[:8]}@example.org"
+    coordinator.goto("/members/new")
+    coordinator.get_by_label("Full name").fill("Ivan Invited")
+    coordinator.get_by_label("Email address (optional)").fill(email)
+    coordinator.get_by_role("button", name="Add member").click()
+    expect(coordinator.locator(".govuk-notification-banner--success")).to_contain_text(email)
+
+    page = new_page(None)
+    response = page.goto(live_server.invitation_path(email))
+    assert response is not None and response.ok, response and response.status
+    check_page(page, "Choose your password")
+
+    # And its error state: two passwords that do not match. Load it afresh: the skip link above
+    # left #main-content in the URL, and the form posts there, so the browser would move focus to
+    # <main> after the error summary took it.
+    page.goto(live_server.invitation_path(email))
+    page.get_by_label("New password").fill("correct horse battery")
+    page.get_by_label("Type the password again").fill("something else entirely")
+    page.get_by_role("button", name="Save password and continue").click()
+    assert_error_state(page, "Choose your password", links_to="confirm")
