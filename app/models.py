@@ -10,3 +10,13 @@ from .timebank.models import (  # noqa: F401
     Leg,
     Listing,
 )
+from .audit import AuditEvent  # noqa: F401
+from .peers.models import (  # noqa: F401
+    Condition,
+    HealthDataConsent,
+    MemberCondition,
+    PeerProfile,
+    PlanSupport,
+    Referral,
+    SupportPlan,
+)

@@ -10,6 +10,7 @@ from tests.factories import TEST_PASSWORD
 
 def bearer(user) -> dict[str, str]:
     token = auth.issue_api_token(db.session, user, utcnow())
+    db.session.commit()  # a token outlives the requests that use it, even failed ones
     return {"Authorization": f"Bearer {token}"}
 
 

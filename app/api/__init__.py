@@ -29,9 +29,9 @@ def init_api(app: Flask) -> None:
     api.register_converter(IdConverter, id_param_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from . import auth, members, organisations, timebank
+    from . import auth, members, organisations, peers, timebank
 
-    for module in (auth, members, organisations, timebank):
+    for module in (auth, members, organisations, timebank, peers):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)
 

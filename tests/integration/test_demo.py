@@ -7,7 +7,8 @@ from app.timebank.models import Account, Exchange, Listing
 
 def counts(session):
     return tuple(
-        session.scalar(select(func.count()).select_from(model)) for model in (User, Exchange, Listing)
+        session.scalar(select(func.count()).select_from(model))
+        for model in (User, Exchange, Listing)
     )
 
 

@@ -82,8 +82,20 @@ def committed_network(app, postgres_only):
         ids = {"coordinator": coordinator.id, "organisation": organisation.id}
     yield ids
     with engine.begin() as connection:
+        # Empty everything the test wrote, keeping the reference data the migrations seeded.
+        conditions = (
+            connection.execute(text('SELECT code, name, "group", created_at FROM condition'))
+            .mappings()
+            .all()
+        )
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
+        connection.execute(
+            text(
+                'INSERT INTO condition (code, name, "group", created_at) VALUES (:code, :name, :group, :created_at)'
+            ),
+            [dict(row) for row in conditions],
+        )
 
 
 def worker(

@@ -1,0 +1,565 @@
+"""Conditions and consent, peers, support plans, referrals, and the audit trail."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from .. import audit
+from ..auth.models import User
+from ..clock import london_date, utcnow
+from ..errors import Forbidden, NotFound
+from ..extensions import db
+from ..peers import conditions, plans, profiles, referrals
+from ..peers.models import (
+    GIVE_AND_GET_TYPES,
+    MANAGEMENT,
+    MODES,
+    REFERRAL_STATUSES,
+    SUPPORT_TYPES,
+    PeerProfile,
+    Referral,
+    SupportPlan,
+)
+from .common import Id, PageArgs, api_user, page_of, paginate, write
+
+blp = Blueprint("api_peers", __name__, description="Conditions, peers, plans, referrals, audit")
+
+Codes = lambda **kw: fields.List(
+    fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=50), **kw
+)  # noqa: E731
+Choices = lambda options, **kw: fields.List(fields.String(validate=validate.OneOf(options)), **kw)  # noqa: E731
+Languages = lambda **kw: fields.List(
+    fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=10), **kw
+)  # noqa: E731
+
+
+# --- conditions and consent -------------------------------------------------------------------
+
+
+class ConditionSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    group = fields.String(required=True)
+
+
+class ConditionCreateSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=2, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    group = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
+class MemberConditionsSchema(Schema):
+    member_id = fields.Integer(required=True)
+    condition_codes = fields.List(fields.String(), required=True)
+    carer_condition_codes = fields.List(fields.String(), required=True)
+    consent_recorded_at = fields.DateTime(allow_none=True)
+
+
+class WithdrawalSchema(Schema):
+    member_id = fields.Integer(required=True)
+    conditions_removed = fields.Integer(required=True)
+    withdrawn_at = fields.DateTime(required=True)
+
+
+@blp.route("/conditions", methods=["GET"])
+@blp.response(200, ConditionSchema(many=True))
+def list_conditions():
+    """The shipped taxonomy of long-term conditions and disabilities (admins may add)."""
+    return conditions.all_conditions(db.session)
+
+
+@blp.route("/conditions", methods=["POST"])
+@write
+@blp.arguments(ConditionCreateSchema)
+@blp.response(201, ConditionSchema)
+def create_condition(data):
+    return conditions.add_condition(db.session, actor=api_user(), now=utcnow(), **data)
+
+
+@blp.route("/members/<id:member_id>/conditions", methods=["GET"])
+@write
+@blp.response(200, MemberConditionsSchema)
+def member_conditions(member_id):
+    """The person's conditions (audited). Only the person and their coordinators."""
+    actor, now = api_user(), utcnow()
+    person = conditions.get_person_for_health_data(db.session, actor, member_id)
+    own = conditions.conditions_of(
+        db.session, actor=actor, person=person, relationship_kind="own", now=now
+    )
+    carer = conditions.condition_rows(db.session, [person.id], "carer").get(person.id, [])
+    consent = conditions.live_consent(db.session, person)
+    return {
+        "member_id": person.id,
+        "condition_codes": [c.code for c in own],
+        "carer_condition_codes": [c.code for c in carer],
+        "consent_recorded_at": consent.recorded_at if consent else None,
+    }
+
+
+@blp.route("/members/<id:member_id>/consent/withdraw", methods=["POST"])
+@write
+@blp.response(200, WithdrawalSchema)
+def withdraw_consent(member_id):
+    """The member, or their coordinator: conditions leave every view, list and report at once."""
+    now = utcnow()
+    removed = conditions.withdraw_consent(
+        db.session, actor=api_user(), member_id=member_id, now=now
+    )
+    return {"member_id": member_id, "conditions_removed": removed, "withdrawn_at": now}
+
+
+# --- peers ------------------------------------------------------------------------------------
+
+
+class PeerCreateSchema(Schema):
+    member_id = Id(required=True)
+    condition_codes = Codes(load_default=list)
+    carer_condition_codes = Codes(load_default=list)
+    health_data_consent = fields.Boolean(load_default=None, allow_none=True)
+    support_types = Choices(SUPPORT_TYPES, required=True)
+    modes = Choices(MODES, required=True)
+    capacity = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 20))
+    travel_km = fields.Integer(strict=True, load_default=5, validate=validate.Range(0, 500))
+    languages = Languages(load_default=list)
+    gender = fields.String(allow_none=True, validate=validate.Length(max=40))
+    dbs_checked_on = fields.Date(allow_none=True)
+    references_checked_on = fields.Date(allow_none=True)
+    training_completed_on = fields.Date(allow_none=True)
+    approved = fields.Boolean(load_default=False)
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class PeerSchema(Schema):
+    id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    organisation_id = fields.Integer(required=True)
+    approved = fields.Boolean(required=True)
+    approved_at = fields.DateTime(allow_none=True)
+    paused = fields.Boolean(required=True)
+    support_types = fields.List(fields.String())
+    modes = fields.List(fields.String())
+    languages = fields.List(fields.String())
+    capacity = fields.Integer()
+    travel_km = fields.Integer()
+    gender = fields.String(allow_none=True)
+    dbs_checked_on = fields.Date(allow_none=True)
+    references_checked_on = fields.Date(allow_none=True)
+    training_completed_on = fields.Date(allow_none=True)
+    source = fields.String()
+    notes = fields.String()
+    condition_codes = fields.List(fields.String())
+    carer_condition_codes = fields.List(fields.String())
+    created_at = fields.DateTime()
+
+
+class PeerListArgs(PageArgs):
+    approved = fields.Boolean()
+
+
+def _peer_body(profile: PeerProfile) -> dict:
+    rows = conditions.condition_rows(db.session, [profile.member_id], "own").get(
+        profile.member_id, []
+    )
+    carer = conditions.condition_rows(db.session, [profile.member_id], "carer").get(
+        profile.member_id, []
+    )
+    body = {
+        name: getattr(profile, name)
+        for name in PeerSchema._declared_fields
+        if hasattr(profile, name)
+    }
+    body["condition_codes"] = [c.code for c in rows]
+    body["carer_condition_codes"] = [c.code for c in carer]
+    return body
+
+
+@blp.route("/peers", methods=["POST"])
+@write
+@blp.arguments(PeerCreateSchema)
+@blp.response(201, PeerSchema)
+def create_peer(data):
+    """A coordinator adds a peer. In-person accompany or practical support needs a DBS date."""
+    codes, carer = data.pop("condition_codes"), data.pop("carer_condition_codes")
+    consent, approve, member_id = (
+        data.pop("health_data_consent"),
+        data.pop("approved"),
+        data.pop("member_id"),
+    )
+    profile = profiles.create_peer(
+        db.session,
+        actor=api_user(),
+        member_id=member_id,
+        details=profiles.PeerDetails(**data),
+        condition_codes=codes,
+        carer_condition_codes=carer,
+        consent_given=consent,
+        approve=approve,
+        now=utcnow(),
+    )
+    return _peer_body(profile)
+
+
+@blp.route("/peers", methods=["GET"])
+@blp.arguments(PeerListArgs, location="query")
+@blp.response(200, page_of(PeerSchema))
+def list_peers(args):
+    page = paginate(profiles.peers_query(api_user(), approved=args.get("approved")), args)
+    page["items"] = [_peer_body(p) for p in page["items"]]
+    return page
+
+
+@blp.route("/peers/<id:peer_id>", methods=["GET"])
+@write
+@blp.response(200, PeerSchema)
+def get_peer(peer_id):
+    return _peer_body(profiles.get_peer_for(db.session, api_user(), peer_id, now=utcnow()))
+
+
+@blp.route("/peers/<id:peer_id>/approve", methods=["POST"])
+@write
+@blp.response(200, PeerSchema)
+def approve_peer(peer_id):
+    return _peer_body(
+        profiles.approve_peer(db.session, actor=api_user(), peer_id=peer_id, now=utcnow())
+    )
+
+
+@blp.route("/peers/<id:peer_id>/pause", methods=["POST"])
+@write
+@blp.response(200, PeerSchema)
+def pause_peer(peer_id):
+    return _peer_body(
+        profiles.set_paused(
+            db.session, actor=api_user(), peer_id=peer_id, paused=True, now=utcnow()
+        )
+    )
+
+
+@blp.route("/peers/<id:peer_id>/resume", methods=["POST"])
+@write
+@blp.response(200, PeerSchema)
+def resume_peer(peer_id):
+    return _peer_body(
+        profiles.set_paused(
+            db.session, actor=api_user(), peer_id=peer_id, paused=False, now=utcnow()
+        )
+    )
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+class SupportInSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["paid", "give_and_get"]))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    provider = fields.String(load_default="", validate=validate.Length(max=200))
+    annual_pence = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(0, plans.MAX_BUDGET_PENCE)
+    )
+    type = fields.String(allow_none=True, validate=validate.OneOf(GIVE_AND_GET_TYPES))
+    hours_per_month = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 744))
+
+
+class SplitSchema(Schema):
+    notional = fields.Integer(strict=True, validate=validate.Range(0, plans.MAX_BUDGET_PENCE))
+    third_party = fields.Integer(strict=True, validate=validate.Range(0, plans.MAX_BUDGET_PENCE))
+    direct_payment = fields.Integer(strict=True, validate=validate.Range(0, plans.MAX_BUDGET_PENCE))
+
+
+class PlanCreateSchema(Schema):
+    member_id = Id(required=True)
+    budget_pence = fields.Integer(
+        strict=True, required=True, validate=validate.Range(0, plans.MAX_BUDGET_PENCE)
+    )
+    management = fields.String(required=True, validate=validate.OneOf(MANAGEMENT))
+    split_pence = fields.Nested(SplitSchema, load_default=dict)
+    outcomes = fields.List(
+        fields.String(validate=validate.Length(max=1000)),
+        load_default=list,
+        validate=validate.Length(max=30),
+    )
+    supports = fields.List(
+        fields.Nested(SupportInSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    started_without_money = fields.Boolean(load_default=False)
+
+
+class SupportOutSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    description = fields.String()
+    provider = fields.String()
+    annual_pence = fields.Integer(allow_none=True)
+    type = fields.String(allow_none=True)
+    hours_per_month = fields.Integer(allow_none=True)
+
+
+class PlanSchema(Schema):
+    id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    organisation_id = fields.Integer()
+    status = fields.String(required=True)
+    budget_pence = fields.Integer()
+    management = fields.String()
+    split_pence = fields.Dict(keys=fields.String(), values=fields.Integer())
+    outcomes = fields.List(fields.String())
+    supports = fields.List(fields.Nested(SupportOutSchema))
+    started_without_money = fields.Boolean()
+    signed_off_at = fields.DateTime(allow_none=True)
+    signed_off_on = fields.Date(allow_none=True)
+    review_due_on = fields.Date(allow_none=True)
+    last_reviewed_on = fields.Date(allow_none=True)
+    paid_annual_pence = fields.Integer()
+    give_and_get_hours_per_month = fields.Integer()
+    delivered_minutes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    referral_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class SignOffSchema(Schema):
+    wants_peer_support = fields.Boolean(required=True)
+    willing_to_support_others = fields.Boolean(required=True)
+    condition_codes = Codes(load_default=list)
+    support_types = Choices(SUPPORT_TYPES, load_default=list)
+    modes = Choices(MODES, load_default=list)
+    health_data_consent = fields.Boolean(load_default=None, allow_none=True)
+    preferences = fields.Dict(load_default=dict)
+
+
+def _plan_body(plan: SupportPlan, referral_id: int | None = None) -> dict:
+    body = {
+        name: getattr(plan, name) for name in PlanSchema._declared_fields if hasattr(plan, name)
+    }
+    body["status"] = plans.effective_status(plan, london_date(utcnow()))
+    body["review_due_on"] = plan.next_review_on
+    body.update(plans.totals(plan))
+    body["delivered_minutes"] = plans.delivered_minutes(db.session, plan)
+    body["referral_id"] = referral_id
+    if referral_id is None:
+        body["referral_id"] = db.session.scalar(
+            select(Referral.id).where(Referral.plan_id == plan.id).order_by(Referral.id.desc())
+        )
+    return body
+
+
+def _plan_details(data: dict) -> plans.PlanDetails:
+    supports = [plans.SupportLine(**line) for line in data.pop("supports")]
+    return plans.PlanDetails(supports=supports, **data)
+
+
+@blp.route("/plans", methods=["POST"])
+@write
+@blp.arguments(PlanCreateSchema)
+@blp.response(201, PlanSchema)
+def create_plan(data):
+    """A draft support plan: money and give-and-get side by side."""
+    plan = plans.create_plan(
+        db.session, actor=api_user(), details=_plan_details(data), now=utcnow()
+    )
+    return _plan_body(plan)
+
+
+@blp.route("/plans", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_of(PlanSchema))
+def list_plans(args):
+    page = paginate(plans.plans_query(api_user()), args)
+    page["items"] = [_plan_body(p) for p in page["items"]]
+    return page
+
+
+@blp.route("/plans/<id:plan_id>", methods=["GET"])
+@write
+@blp.response(200, PlanSchema)
+def get_plan(plan_id):
+    return _plan_body(plans.get_plan_for(db.session, api_user(), plan_id, now=utcnow()))
+
+
+@blp.route("/plans/<id:plan_id>/sign-off", methods=["POST"])
+@write
+@blp.arguments(SignOffSchema)
+@blp.response(200, PlanSchema)
+def sign_off(data, plan_id):
+    """Sign off: sets the review date; refers for peer support; offers a draft peer profile."""
+    preferences = data.pop("preferences") or {}
+    languages = preferences.get("languages") or []
+    gender = preferences.get("peer_gender")
+    answers = plans.SignOff(
+        consent_given=data.pop("health_data_consent"),
+        languages=[str(x) for x in languages] if isinstance(languages, list) else [],
+        peer_gender=str(gender) if gender else None,
+        **data,
+    )
+    plan, referral = plans.sign_off(
+        db.session, actor=api_user(), plan_id=plan_id, answers=answers, now=utcnow()
+    )
+    return _plan_body(plan, referral.id if referral else None)
+
+
+@blp.route("/plans/<id:plan_id>/review", methods=["POST"])
+@write
+@blp.response(200, PlanSchema)
+def review_plan(plan_id):
+    """Record that the plan was reviewed: the next review falls 12 months on."""
+    return _plan_body(
+        plans.record_review(db.session, actor=api_user(), plan_id=plan_id, now=utcnow())
+    )
+
+
+# --- referrals --------------------------------------------------------------------------------
+
+
+class PreferencesSchema(Schema):
+    languages = Languages(load_default=list)
+    peer_gender = fields.String(allow_none=True, validate=validate.Length(max=40))
+
+
+class ReferralCreateSchema(Schema):
+    member_id = Id(required=True)
+    condition_codes = Codes(load_default=list)
+    health_data_consent = fields.Boolean(load_default=None, allow_none=True)
+    postcode = fields.String(allow_none=True, validate=validate.Length(max=20))
+    support_types = Choices(SUPPORT_TYPES, required=True)
+    modes = Choices(MODES, required=True)
+    preferences = fields.Nested(PreferencesSchema, load_default=dict)
+    is_carer = fields.Boolean(load_default=False)
+
+
+class ReferralSchema(Schema):
+    id = fields.Integer(required=True)
+    member_id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    source = fields.String()
+    plan_id = fields.Integer(allow_none=True)
+    postcode = fields.String(allow_none=True)
+    condition_codes = fields.List(fields.String())
+    support_types = fields.List(fields.String())
+    modes = fields.List(fields.String())
+    preferences = fields.Dict()
+    is_carer = fields.Boolean()
+    waiting_since = fields.DateTime()
+    days_waiting = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class ReferralListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(REFERRAL_STATUSES))
+
+
+def _referral_body(referral: Referral, codes: list[str] | None = None) -> dict:
+    body = {
+        name: getattr(referral, name)
+        for name in ReferralSchema._declared_fields
+        if hasattr(referral, name)
+    }
+    body["condition_codes"] = (
+        codes if codes is not None else referrals.referral_condition_codes(db.session, referral)
+    )
+    body["preferences"] = {"languages": referral.languages, "peer_gender": referral.peer_gender}
+    body["days_waiting"] = referrals.days_waiting(referral, utcnow())
+    return body
+
+
+@blp.route("/referrals", methods=["POST"])
+@write
+@blp.arguments(ReferralCreateSchema)
+@blp.response(201, ReferralSchema)
+def create_referral(data):
+    """A coordinator or a partner system refers someone for peer support."""
+    preferences = data.pop("preferences") or {}
+    referral = referrals.create_referral(
+        db.session,
+        actor=api_user(),
+        request=referrals.ReferralRequest(
+            consent_given=data.pop("health_data_consent"),
+            languages=preferences.get("languages", []),
+            peer_gender=preferences.get("peer_gender"),
+            **data,
+        ),
+        now=utcnow(),
+        source="coordinator" if api_user().role == "coordinator" else "partner",
+    )
+    return _referral_body(referral)
+
+
+@blp.route("/referrals", methods=["GET"])
+@write
+@blp.arguments(ReferralListArgs, location="query")
+@blp.response(200, page_of(ReferralSchema))
+def list_referrals(args):
+    """The queue: longest waiting first. Listing shows conditions, so each person's view is audited."""
+    actor, now = api_user(), utcnow()
+    page = paginate(referrals.referrals_query(db.session, actor, status=args.get("status")), args)
+    items = []
+    for referral in page["items"]:
+        audit.record(
+            db.session,
+            actor=actor,
+            action="referral.listed",
+            object_type="referral",
+            object_id=referral.id,
+            member=referral.member,
+            now=now,
+        )
+        items.append(_referral_body(referral))
+    page["items"] = items
+    return page
+
+
+@blp.route("/referrals/<id:referral_id>", methods=["GET"])
+@write
+@blp.response(200, ReferralSchema)
+def get_referral(referral_id):
+    return _referral_body(
+        referrals.get_referral_for(db.session, api_user(), referral_id, now=utcnow())
+    )
+
+
+@blp.route("/referrals/<id:referral_id>/close", methods=["POST"])
+@write
+@blp.response(200, ReferralSchema)
+def close_referral(referral_id):
+    return _referral_body(
+        referrals.close_referral(
+            db.session, actor=api_user(), referral_id=referral_id, now=utcnow()
+        )
+    )
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+class AuditSchema(Schema):
+    at = fields.DateTime(required=True)
+    actor_id = fields.Integer(allow_none=True)
+    action = fields.String(required=True)
+    object_type = fields.String(required=True)
+    object_id = fields.Integer(allow_none=True)
+    member_id = fields.Integer(allow_none=True)
+
+
+class AuditArgs(PageArgs):
+    member_id = Id(strict=False)
+
+
+@blp.route("/audit", methods=["GET"])
+@blp.arguments(AuditArgs, location="query")
+@blp.response(200, page_of(AuditSchema))
+def list_audit(args):
+    """Who viewed or changed a person's health data, plan and peer checks (coordinators, admins)."""
+    actor = api_user()
+    if actor.role not in ("coordinator", "admin"):
+        raise Forbidden("Only coordinators and administrators can read the audit trail.")
+    statement = select(audit.AuditEvent).order_by(audit.AuditEvent.id.desc())
+    if not actor.is_admin:
+        statement = statement.where(audit.AuditEvent.organisation_id == actor.organisation_id)
+    if args.get("member_id"):
+        person = db.session.get(User, args["member_id"])
+        if person is None or not (
+            actor.is_admin or person.organisation_id == actor.organisation_id
+        ):
+            raise NotFound("We could not find that member.")
+        statement = statement.where(audit.AuditEvent.member_id == person.id)
+    return paginate(statement, args)

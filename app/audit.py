@@ -1,0 +1,57 @@
+"""The audit trail: who viewed or changed special category data, plans, peer checks and the
+ledger. Append-only (the database refuses UPDATE and DELETE)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .clock import utcnow
+from .extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        Index("ix_audit_event_member_at", "member_id", "at"),
+        Index("ix_audit_event_organisation_at", "organisation_id", "at"),
+    )
+
+
+def record(
+    session: Session,
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    member=None,
+    organisation_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Append one event to the unit of work (it commits, or vanishes, with the change it records)."""
+    session.add(
+        AuditEvent(
+            at=now or utcnow(),
+            actor_id=actor.id if actor is not None else None,
+            organisation_id=organisation_id
+            or (member.organisation_id if member is not None else None)
+            or (actor.organisation_id if actor is not None else None),
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            member_id=member.id if member is not None else None,
+        )
+    )

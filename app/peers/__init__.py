@@ -1,0 +1,1 @@
+"""Peers, support plans and referrals: lived experience, money beside give-and-get, and sign-off."""

@@ -1,0 +1,201 @@
+"""Conditions and consent, peer profiles, support plans and their supports, referrals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..clock import utcnow
+from ..extensions import db
+
+SUPPORT_TYPES = ("talk", "support_planning", "accompany", "practical")
+MODES = ("in_person", "phone", "video")
+MANAGEMENT = ("notional", "third_party", "direct_payment", "mixed")
+GIVE_AND_GET_TYPES = ("timebank", "peer", "community", "family")
+REFERRAL_STATUSES = ("waiting", "proposed", "matched", "closed")
+CONDITION_RELATIONSHIPS = ("own", "carer")
+
+
+class Condition(db.Model):
+    """A long-term condition or disability in plain English, with a stable code and a group."""
+
+    __tablename__ = "condition"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    group: Mapped[str] = mapped_column(String(60), index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HealthDataConsent(db.Model):
+    """Explicit consent to hold a person's conditions for peer support: who recorded it, when,
+    for what, and when it was withdrawn."""
+
+    __tablename__ = "health_data_consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40), default="peer_support")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+
+
+class MemberCondition(db.Model):
+    """A condition a person lives with, or knows as a family carer. Exists only under live consent:
+    withdrawing consent deletes these rows."""
+
+    __tablename__ = "member_condition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    condition_code: Mapped[str] = mapped_column(ForeignKey("condition.code"), index=True)
+    relationship_kind: Mapped[str] = mapped_column(String(10), default="own")
+    consent_id: Mapped[int] = mapped_column(ForeignKey("health_data_consent.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    condition: Mapped[Condition] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "condition_code", "relationship_kind"),
+        CheckConstraint(
+            f"relationship_kind IN {CONDITION_RELATIONSHIPS!r}", name="relationship_known"
+        ),
+    )
+
+
+class PeerProfile(db.Model):
+    """A member who supports others, approved by a coordinator. Draft until approved."""
+
+    __tablename__ = "peer_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    support_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    modes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    gender: Mapped[str | None] = mapped_column(String(40))
+    capacity: Mapped[int] = mapped_column(default=1)
+    travel_km: Mapped[int] = mapped_column(default=5)
+    references_checked_on: Mapped[date | None]
+    dbs_checked_on: Mapped[date | None]
+    training_completed_on: Mapped[date | None]
+    approved_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    paused: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(String(20), default="coordinator")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+
+    __table_args__ = (
+        CheckConstraint("capacity BETWEEN 1 AND 20", name="capacity_range"),
+        CheckConstraint("travel_km BETWEEN 0 AND 500", name="travel_range"),
+    )
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class SupportPlan(db.Model):
+    """One person's plan: what matters to them, their budget and how it is managed, and the
+    supports that meet their outcomes, paid and give-and-get."""
+
+    __tablename__ = "support_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    budget_pence: Mapped[int] = mapped_column(default=0)
+    management: Mapped[str] = mapped_column(String(20), default="notional")
+    # For a mixed budget: how much of it each way, summing to the budget.
+    split_pence: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    outcomes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    started_without_money: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    signed_off_at: Mapped[datetime | None]
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    signed_off_on: Mapped[date | None]
+    next_review_on: Mapped[date | None] = mapped_column(index=True)
+    last_reviewed_on: Mapped[date | None]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    supports: Mapped[list[PlanSupport]] = relationship(
+        back_populates="plan", order_by="PlanSupport.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        CheckConstraint("budget_pence >= 0", name="budget_not_negative"),
+        CheckConstraint(f"management IN {MANAGEMENT!r}", name="management_known"),
+        CheckConstraint("status IN ('draft', 'signed_off')", name="status_known"),
+    )
+
+
+class PlanSupport(db.Model):
+    """A support in a plan: paid from the budget (annual pence), or give-and-get (hours a month)."""
+
+    __tablename__ = "plan_support"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text)
+    provider: Mapped[str] = mapped_column(String(200), default="")
+    annual_pence: Mapped[int | None]
+    type: Mapped[str | None] = mapped_column(String(20))
+    hours_per_month: Mapped[int | None]
+
+    plan: Mapped[SupportPlan] = relationship(back_populates="supports")
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('paid', 'give_and_get')", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'paid' AND annual_pence IS NOT NULL AND annual_pence >= 0) OR "
+            "(kind = 'give_and_get' AND hours_per_month IS NOT NULL AND hours_per_month >= 0 "
+            f"AND type IN {GIVE_AND_GET_TYPES!r})",
+            name="fields_for_kind",
+        ),
+    )
+
+
+class Referral(db.Model):
+    """A person waiting for a peer. A declined proposal returns it to the queue with its original
+    waiting time (``waiting_since`` never changes)."""
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("support_plan.id"))
+    source: Mapped[str] = mapped_column(String(20), default="coordinator")
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    support_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    modes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    peer_gender: Mapped[str | None] = mapped_column(String(40))
+    is_carer: Mapped[bool] = mapped_column(default=False)
+    waiting_since: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {REFERRAL_STATUSES!r}", name="status_known"),
+        Index("ix_referral_queue", "organisation_id", "status", "waiting_since"),
+    )

@@ -1,0 +1,344 @@
+"""Support plans: money and give-and-get side by side, sign-off, and the review schedule.
+
+Give-and-get delivered so far is counted from the ledger: confirmed (not reversed) exchanges the
+person received since the plan started — peer support and help with a plan count as "peer",
+everything else as "timebank".
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..auth.models import User
+from ..clock import london_date
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..timebank.models import Exchange
+from ..timebank.services import member_account
+from . import conditions, profiles, referrals
+from .models import GIVE_AND_GET_TYPES, MANAGEMENT, PlanSupport, SupportPlan
+from .profiles import coordinates
+
+MAX_BUDGET_PENCE = 10_000_000_00  # ten million pounds a year: anything above is a typing error
+PEER_CATEGORIES = ("peer_support", "support_planning")
+FIRST_REVIEW_MONTHS = 3
+REVIEW_INTERVAL_MONTHS = 12
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass
+class SupportLine:
+    kind: str
+    description: str
+    annual_pence: int | None = None
+    provider: str = ""
+    type: str | None = None
+    hours_per_month: int | None = None
+
+
+@dataclass
+class PlanDetails:
+    member_id: int
+    budget_pence: int = 0
+    management: str = "notional"
+    split_pence: dict[str, int] = field(default_factory=dict)
+    outcomes: list[str] = field(default_factory=list)
+    supports: list[SupportLine] = field(default_factory=list)
+    started_without_money: bool = False
+
+
+def _validate(details: PlanDetails) -> None:
+    errors: dict[str, str] = {}
+    if (
+        not isinstance(details.budget_pence, int)
+        or not 0 <= details.budget_pence <= MAX_BUDGET_PENCE
+    ):
+        errors["budget_pence"] = "Enter the yearly budget in pence, from 0."
+    if details.management not in MANAGEMENT:
+        errors["management"] = "Choose notional, third_party, direct_payment or mixed."
+    if details.management == "mixed":
+        split = details.split_pence or {}
+        if set(split) - {"notional", "third_party", "direct_payment"} or any(
+            not isinstance(v, int) or v < 0 for v in split.values()
+        ):
+            errors["split_pence"] = "Give pence for notional, third_party and direct_payment."
+        elif sum(split.values()) != details.budget_pence:
+            errors["split_pence"] = "The parts of a mixed budget must add up to the whole budget."
+    outcomes = [o.strip() for o in details.outcomes if o and o.strip()]
+    if len(outcomes) > 30 or any(len(o) > 1000 for o in outcomes):
+        errors["outcomes"] = "List up to 30 outcomes, each up to 1,000 characters."
+    for index, line in enumerate(details.supports):
+        prefix = f"supports.{index}"
+        if not (line.description or "").strip() or len(line.description) > 1000:
+            errors[f"{prefix}.description"] = "Describe the support in up to 1,000 characters."
+        if line.kind == "paid":
+            if (
+                not isinstance(line.annual_pence, int)
+                or not 0 <= line.annual_pence <= MAX_BUDGET_PENCE
+            ):
+                errors[f"{prefix}.annual_pence"] = "Enter the yearly cost in pence."
+        elif line.kind == "give_and_get":
+            if line.type not in GIVE_AND_GET_TYPES:
+                errors[f"{prefix}.type"] = "Choose timebank, peer, community or family."
+            if not isinstance(line.hours_per_month, int) or not 0 <= line.hours_per_month <= 744:
+                errors[f"{prefix}.hours_per_month"] = "Enter whole hours a month, from 0 to 744."
+        else:
+            errors[f"{prefix}.kind"] = "Choose paid or give_and_get."
+    if len(details.supports) > 50:
+        errors["supports"] = "A plan can list up to 50 supports."
+    if errors:
+        raise ValidationFailed("Check the plan.", fields=errors)
+    details.outcomes = outcomes
+
+
+def create_plan(
+    session: Session, *, actor: User, details: PlanDetails, now: datetime
+) -> SupportPlan:
+    person = session.get(User, details.member_id)
+    if person is None or not coordinates(actor, person.organisation_id):
+        if actor.role not in ("coordinator", "admin"):
+            raise Forbidden("Only coordinators can write plans.")
+        raise ValidationFailed(
+            "Choose a member of your organisation.", fields={"member_id": "No such member."}
+        )
+    _validate(details)
+    plan = SupportPlan(
+        member_id=person.id,
+        organisation_id=person.organisation_id,
+        budget_pence=details.budget_pence,
+        management=details.management,
+        split_pence=details.split_pence if details.management == "mixed" else {},
+        outcomes=details.outcomes,
+        started_without_money=details.started_without_money,
+        status="draft",
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    plan.supports = [_support(line) for line in details.supports]
+    session.add(plan)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="plan.created",
+        object_type="support_plan",
+        object_id=plan.id,
+        member=person,
+        now=now,
+    )
+    return plan
+
+
+def _support(line: SupportLine) -> PlanSupport:
+    return PlanSupport(
+        kind=line.kind,
+        description=line.description.strip(),
+        provider=(line.provider or "").strip()[:200],
+        annual_pence=line.annual_pence if line.kind == "paid" else None,
+        type=line.type if line.kind == "give_and_get" else None,
+        hours_per_month=line.hours_per_month if line.kind == "give_and_get" else None,
+    )
+
+
+def update_plan(
+    session: Session, *, actor: User, plan_id: int, details: PlanDetails, now: datetime
+) -> SupportPlan:
+    plan = get_plan_for(session, actor, plan_id, now=now)
+    if not coordinates(actor, plan.organisation_id):
+        raise Forbidden("Only coordinators can change plans.")
+    details.member_id = plan.member_id
+    _validate(details)
+    plan.budget_pence = details.budget_pence
+    plan.management = details.management
+    plan.split_pence = details.split_pence if details.management == "mixed" else {}
+    plan.outcomes = details.outcomes
+    plan.started_without_money = details.started_without_money
+    plan.supports = [_support(line) for line in details.supports]
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="plan.changed",
+        object_type="support_plan",
+        object_id=plan.id,
+        member=plan.member,
+        now=now,
+    )
+    return plan
+
+
+def get_plan_for(session: Session, actor: User, plan_id: int, *, now: datetime) -> SupportPlan:
+    """The person's own plan, or a coordinator's of the organisation. Every view is audited."""
+    plan = session.get(SupportPlan, plan_id)
+    if plan is None or not (coordinates(actor, plan.organisation_id) or plan.member_id == actor.id):
+        raise NotFound("We could not find that plan.")
+    audit.record(
+        session,
+        actor=actor,
+        action="plan.viewed",
+        object_type="support_plan",
+        object_id=plan.id,
+        member=plan.member,
+        now=now,
+    )
+    return plan
+
+
+def plans_query(actor: User):
+    statement = select(SupportPlan)
+    if actor.role in ("coordinator", "admin"):
+        statement = statement.where(SupportPlan.organisation_id == actor.organisation_id)
+    else:
+        statement = statement.where(SupportPlan.member_id == actor.id)
+    return statement.order_by(SupportPlan.id.desc())
+
+
+def effective_status(plan: SupportPlan, today: date) -> str:
+    if plan.status == "signed_off" and plan.next_review_on and plan.next_review_on <= today:
+        return "review_due"
+    return plan.status
+
+
+@dataclass
+class SignOff:
+    wants_peer_support: bool
+    willing_to_support_others: bool
+    condition_codes: list[str] = field(default_factory=list)
+    support_types: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    peer_gender: str | None = None
+    consent_given: bool | None = None
+
+
+def sign_off(
+    session: Session,
+    *,
+    actor: User,
+    plan_id: int,
+    answers: SignOff,
+    now: datetime,
+    first_review_months: int = FIRST_REVIEW_MONTHS,
+):
+    """Sign the plan off: set the first review, and — as the person wished — refer them for peer
+    support and offer a draft peer profile for a coordinator to follow up."""
+    plan = get_plan_for(session, actor, plan_id, now=now)
+    if not coordinates(actor, plan.organisation_id):
+        raise Forbidden("Only coordinators can sign plans off.")
+    if plan.status == "signed_off":
+        raise Conflict("This plan has already been signed off.", code="already_signed_off")
+    today = london_date(now)
+    plan.status = "signed_off"
+    plan.signed_off_at = now
+    plan.signed_off_on = today
+    plan.signed_off_by_id = actor.id
+    plan.next_review_on = add_months(today, first_review_months)
+    referral = None
+    if answers.wants_peer_support:
+        referral = referrals.create_referral(
+            session,
+            actor=actor,
+            request=referrals.ReferralRequest(
+                member_id=plan.member_id,
+                condition_codes=answers.condition_codes,
+                support_types=answers.support_types,
+                modes=answers.modes,
+                languages=answers.languages,
+                peer_gender=answers.peer_gender,
+                consent_given=answers.consent_given,
+            ),
+            now=now,
+            source="sign_off",
+            plan_id=plan.id,
+        )
+    else:
+        conditions.record_conditions(
+            session,
+            actor=actor,
+            person=plan.member,
+            codes=answers.condition_codes,
+            consent_given=answers.consent_given,
+            now=now,
+        )
+    if answers.willing_to_support_others:
+        profiles.create_draft_from_sign_off(session, actor=actor, person=plan.member, now=now)
+    audit.record(
+        session,
+        actor=actor,
+        action="plan.signed_off",
+        object_type="support_plan",
+        object_id=plan.id,
+        member=plan.member,
+        now=now,
+    )
+    return plan, referral
+
+
+def record_review(
+    session: Session,
+    *,
+    actor: User,
+    plan_id: int,
+    now: datetime,
+    interval_months: int = REVIEW_INTERVAL_MONTHS,
+) -> SupportPlan:
+    plan = get_plan_for(session, actor, plan_id, now=now)
+    if not coordinates(actor, plan.organisation_id):
+        raise Forbidden("Only coordinators can record a review.")
+    if plan.status != "signed_off":
+        raise Conflict("Only a signed-off plan can be reviewed.", code="not_signed_off")
+    today = london_date(now)
+    plan.last_reviewed_on = today
+    plan.next_review_on = add_months(today, interval_months)
+    audit.record(
+        session,
+        actor=actor,
+        action="plan.reviewed",
+        object_type="support_plan",
+        object_id=plan.id,
+        member=plan.member,
+        now=now,
+    )
+    return plan
+
+
+def delivered_minutes(session: Session, plan: SupportPlan) -> dict[str, int]:
+    """Give-and-get minutes the person has received since the plan started, by support type."""
+    account = member_account(session, plan.member)
+    since = london_date(plan.signed_off_at or plan.created_at)
+    rows = session.execute(
+        select(Exchange.category, func.sum(Exchange.minutes))
+        .where(
+            Exchange.receiver_account_id == account.id,
+            Exchange.status == "confirmed",
+            Exchange.occurred_on >= since,
+        )
+        .group_by(Exchange.category)
+    ).all()
+    delivered = dict.fromkeys(GIVE_AND_GET_TYPES, 0)
+    for category, minutes in rows:
+        delivered["peer" if category in PEER_CATEGORIES else "timebank"] += int(minutes or 0)
+    return delivered
+
+
+def totals(plan: SupportPlan) -> dict[str, int]:
+    paid = sum(s.annual_pence or 0 for s in plan.supports if s.kind == "paid")
+    hours = sum(s.hours_per_month or 0 for s in plan.supports if s.kind == "give_and_get")
+    return {"paid_annual_pence": paid, "give_and_get_hours_per_month": hours}
+
+
+def require_member(session: Session, member_id: int) -> User:
+    person = session.get(User, member_id)
+    if person is None:
+        raise NotFound("We could not find that member.")
+    return person

@@ -1,0 +1,291 @@
+"""Peer profiles: members who support others, vetted and approved by a coordinator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..auth.models import User
+from ..clock import london_date
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from . import conditions
+from .models import MODES, SUPPORT_TYPES, PeerProfile
+
+NEEDS_DBS = {"accompany", "practical"}
+MAX_LANGUAGES = 10
+
+
+def coordinates(actor: User, organisation_id: int) -> bool:
+    return actor.role in ("coordinator", "admin") and actor.organisation_id == organisation_id
+
+
+@dataclass
+class PeerDetails:
+    support_types: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    capacity: int = 1
+    travel_km: int = 5
+    gender: str | None = None
+    references_checked_on: date | None = None
+    dbs_checked_on: date | None = None
+    training_completed_on: date | None = None
+    notes: str = ""
+
+
+def needs_dbs(support_types: list[str], modes: list[str]) -> bool:
+    """In-person accompanying or practical support needs a DBS check on file."""
+    return "in_person" in modes and bool(NEEDS_DBS & set(support_types))
+
+
+def validate_details(details: PeerDetails, today: date, *, approving: bool) -> PeerDetails:
+    errors: dict[str, str] = {}
+    if not details.support_types or set(details.support_types) - set(SUPPORT_TYPES):
+        errors["support_types"] = (
+            "Choose at least one: talk, support_planning, accompany, practical."
+        )
+    if not details.modes or set(details.modes) - set(MODES):
+        errors["modes"] = "Choose at least one: in_person, phone, video."
+    languages = [lang.strip() for lang in details.languages if lang and lang.strip()]
+    if len(languages) > MAX_LANGUAGES or any(len(lang) > 40 for lang in languages):
+        errors["languages"] = "List up to 10 languages, each up to 40 characters."
+    if not isinstance(details.capacity, int) or not 1 <= details.capacity <= 20:
+        errors["capacity"] = "Enter how many people at once, from 1 to 20."
+    if not isinstance(details.travel_km, int) or not 0 <= details.travel_km <= 500:
+        errors["travel_km"] = "Enter a distance from 0 to 500 kilometres."
+    for name in ("references_checked_on", "dbs_checked_on", "training_completed_on"):
+        value = getattr(details, name)
+        if value is not None and value > today:
+            errors[name] = "The date must be today or in the past."
+    if details.gender is not None and len(details.gender) > 40:
+        errors["gender"] = "Use 40 characters or fewer."
+    if len(details.notes or "") > 2000:
+        errors["notes"] = "Use 2,000 characters or fewer."
+    if approving and needs_dbs(details.support_types, details.modes) and not details.dbs_checked_on:
+        errors["dbs_checked_on"] = (
+            "In-person accompanying or practical support needs a DBS check on file: enter its date."
+        )
+    if errors:
+        raise ValidationFailed("Check the peer's details.", fields=errors)
+    details.languages = list(dict.fromkeys(lang.title() for lang in languages))
+    details.support_types = [t for t in SUPPORT_TYPES if t in details.support_types]
+    details.modes = [m for m in MODES if m in details.modes]
+    details.gender = (details.gender or "").strip().lower() or None
+    return details
+
+
+def create_peer(
+    session: Session,
+    *,
+    actor: User,
+    member_id: int,
+    details: PeerDetails,
+    condition_codes: list[str],
+    carer_condition_codes: list[str],
+    consent_given: bool | None,
+    approve: bool,
+    now: datetime,
+) -> PeerProfile:
+    person = session.get(User, member_id)
+    if person is None or not coordinates(actor, person.organisation_id):
+        if person is not None and actor.organisation_id == person.organisation_id:
+            raise Forbidden("Only coordinators can add peers.")
+        raise ValidationFailed(
+            "Choose a member of your organisation.", fields={"member_id": "No such member."}
+        )
+    if session.scalar(select(PeerProfile.id).where(PeerProfile.member_id == person.id)):
+        raise Conflict(
+            "This person already has a peer profile.",
+            code="peer_exists",
+            fields={"member_id": "Already a peer."},
+        )
+    details = validate_details(details, london_date(now), approving=approve)
+    conditions.require_consent(list(condition_codes) + list(carer_condition_codes), consent_given)
+    profile = PeerProfile(
+        member_id=person.id,
+        organisation_id=person.organisation_id,
+        **details.__dict__,
+        source="coordinator",
+        created_at=now,
+    )
+    session.add(profile)
+    session.flush()
+    conditions.record_conditions(
+        session,
+        actor=actor,
+        person=person,
+        codes=condition_codes,
+        relationship_kind="own",
+        consent_given=consent_given,
+        now=now,
+        replace=True,
+    )
+    conditions.record_conditions(
+        session,
+        actor=actor,
+        person=person,
+        codes=carer_condition_codes,
+        relationship_kind="carer",
+        consent_given=consent_given,
+        now=now,
+        replace=True,
+        field="carer_condition_codes",
+    )
+    if approve:
+        _approve(profile, actor, now)
+    audit.record(
+        session,
+        actor=actor,
+        action="peer.created",
+        object_type="peer_profile",
+        object_id=profile.id,
+        member=person,
+        now=now,
+    )
+    return profile
+
+
+def create_draft_from_sign_off(
+    session: Session, *, actor: User, person: User, now: datetime
+) -> PeerProfile:
+    """The person said they would support someone else later: a draft for a coordinator."""
+    existing = session.scalar(select(PeerProfile).where(PeerProfile.member_id == person.id))
+    if existing:
+        return existing
+    profile = PeerProfile(
+        member_id=person.id,
+        organisation_id=person.organisation_id,
+        support_types=[],
+        modes=[],
+        languages=[],
+        capacity=1,
+        travel_km=5,
+        source="sign_off",
+        notes="Offered at sign-off to support someone else later. Follow up when they are ready.",
+        created_at=now,
+    )
+    session.add(profile)
+    session.flush()
+    return profile
+
+
+def _approve(profile: PeerProfile, actor: User, now: datetime) -> None:
+    details = PeerDetails(
+        support_types=profile.support_types,
+        modes=profile.modes,
+        languages=profile.languages,
+        capacity=profile.capacity,
+        travel_km=profile.travel_km,
+        gender=profile.gender,
+        references_checked_on=profile.references_checked_on,
+        dbs_checked_on=profile.dbs_checked_on,
+        training_completed_on=profile.training_completed_on,
+        notes=profile.notes,
+    )
+    validate_details(details, london_date(now), approving=True)
+    profile.approved_at = now
+    profile.approved_by_id = actor.id
+
+
+def get_peer_for(session: Session, actor: User, peer_id: int, *, now: datetime) -> PeerProfile:
+    """A peer profile for a coordinator of its organisation, or the peer themselves. Audited:
+    it holds checks (DBS) and conditions."""
+    profile = session.get(PeerProfile, peer_id)
+    if profile is None or not (
+        coordinates(actor, profile.organisation_id) or profile.member_id == actor.id
+    ):
+        raise NotFound("We could not find that peer.")
+    audit.record(
+        session,
+        actor=actor,
+        action="peer.viewed",
+        object_type="peer_profile",
+        object_id=profile.id,
+        member=profile.member,
+        now=now,
+    )
+    return profile
+
+
+def update_peer(
+    session: Session, *, actor: User, peer_id: int, details: PeerDetails, now: datetime
+) -> PeerProfile:
+    profile = get_peer_for(session, actor, peer_id, now=now)
+    if not coordinates(actor, profile.organisation_id):
+        raise Forbidden("Only coordinators can change a peer's details and checks.")
+    details = validate_details(details, london_date(now), approving=profile.approved)
+    for name, value in details.__dict__.items():
+        setattr(profile, name, value)
+    audit.record(
+        session,
+        actor=actor,
+        action="peer.changed",
+        object_type="peer_profile",
+        object_id=profile.id,
+        member=profile.member,
+        now=now,
+    )
+    return profile
+
+
+def approve_peer(session: Session, *, actor: User, peer_id: int, now: datetime) -> PeerProfile:
+    profile = get_peer_for(session, actor, peer_id, now=now)
+    if not coordinates(actor, profile.organisation_id):
+        raise Forbidden("Only coordinators can approve peers.")
+    if profile.approved:
+        raise Conflict("This peer is already approved.", code="already_approved")
+    _approve(profile, actor, now)
+    audit.record(
+        session,
+        actor=actor,
+        action="peer.approved",
+        object_type="peer_profile",
+        object_id=profile.id,
+        member=profile.member,
+        now=now,
+    )
+    return profile
+
+
+def set_paused(
+    session: Session, *, actor: User, peer_id: int, paused: bool, now: datetime
+) -> PeerProfile:
+    """A peer can pause themselves (or a coordinator can); paused peers are not offered."""
+    profile = get_peer_for(session, actor, peer_id, now=now)
+    profile.paused = paused
+    audit.record(
+        session,
+        actor=actor,
+        action="peer.paused" if paused else "peer.resumed",
+        object_type="peer_profile",
+        object_id=profile.id,
+        member=profile.member,
+        now=now,
+    )
+    return profile
+
+
+def peers_query(actor: User, *, approved: bool | None = None):
+    if actor.role not in ("coordinator", "admin"):
+        raise Forbidden("Only coordinators can list peers.")
+    statement = select(PeerProfile).where(PeerProfile.organisation_id == actor.organisation_id)
+    if approved is True:
+        statement = statement.where(PeerProfile.approved_at.is_not(None))
+    elif approved is False:
+        statement = statement.where(PeerProfile.approved_at.is_(None))
+    return statement.order_by(PeerProfile.id)
+
+
+def peer_of(session: Session, person: User) -> PeerProfile | None:
+    return session.scalar(select(PeerProfile).where(PeerProfile.member_id == person.id))
+
+
+def require_member(session: Session, member_id: int) -> User:
+    person = session.get(User, member_id)
+    if person is None:
+        raise NotFound("We could not find that member.")
+    return person

@@ -1,0 +1,155 @@
+"""Referrals: people waiting for a peer, and the coordinator's queue (longest waiting first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from .. import audit
+from ..auth.models import User
+from ..auth.services import clean_postcode
+from ..errors import Forbidden, NotFound, ValidationFailed
+from . import conditions
+from .models import MODES, SUPPORT_TYPES, Referral
+from .profiles import coordinates
+
+
+@dataclass
+class ReferralRequest:
+    member_id: int
+    condition_codes: list[str] = field(default_factory=list)
+    postcode: str | None = None
+    support_types: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    peer_gender: str | None = None
+    is_carer: bool = False
+    consent_given: bool | None = None
+
+
+def _validate(request: ReferralRequest) -> None:
+    errors: dict[str, str] = {}
+    if not request.support_types or set(request.support_types) - set(SUPPORT_TYPES):
+        errors["support_types"] = (
+            "Choose at least one: talk, support_planning, accompany, practical."
+        )
+    if not request.modes or set(request.modes) - set(MODES):
+        errors["modes"] = "Choose at least one: in_person, phone, video."
+    if len(request.languages) > 10 or any(len(x) > 40 for x in request.languages):
+        errors["preferences.languages"] = "List up to 10 languages."
+    if request.peer_gender is not None and len(request.peer_gender) > 40:
+        errors["preferences.peer_gender"] = "Use 40 characters or fewer."
+    if errors:
+        raise ValidationFailed("Check the referral.", fields=errors)
+
+
+def create_referral(
+    session: Session,
+    *,
+    actor: User,
+    request: ReferralRequest,
+    now: datetime,
+    source: str = "coordinator",
+    plan_id: int | None = None,
+) -> Referral:
+    person = session.get(User, request.member_id)
+    if person is None or not coordinates(actor, person.organisation_id):
+        if actor.role not in ("coordinator", "admin"):
+            raise Forbidden("Only coordinators and partner systems can make referrals.")
+        raise ValidationFailed(
+            "Choose a member of your organisation.", fields={"member_id": "No such member."}
+        )
+    _validate(request)
+    postcode = clean_postcode(request.postcode) or person.postcode
+    conditions.record_conditions(
+        session,
+        actor=actor,
+        person=person,
+        codes=request.condition_codes,
+        relationship_kind="carer" if request.is_carer else "own",
+        consent_given=request.consent_given,
+        now=now,
+    )
+    referral = Referral(
+        member_id=person.id,
+        organisation_id=person.organisation_id,
+        plan_id=plan_id,
+        source=source,
+        status="waiting",
+        postcode=postcode,
+        support_types=[t for t in SUPPORT_TYPES if t in request.support_types],
+        modes=[m for m in MODES if m in request.modes],
+        languages=list(dict.fromkeys(x.strip().title() for x in request.languages if x.strip())),
+        peer_gender=(request.peer_gender or "").strip().lower() or None,
+        is_carer=request.is_carer,
+        waiting_since=now,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(referral)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="referral.created",
+        object_type="referral",
+        object_id=referral.id,
+        member=person,
+        now=now,
+    )
+    return referral
+
+
+def get_referral_for(session: Session, actor: User, referral_id: int, *, now: datetime) -> Referral:
+    """Coordinators of the organisation, or the person themselves. Audited (it carries conditions)."""
+    referral = session.get(Referral, referral_id)
+    if referral is None or not (
+        coordinates(actor, referral.organisation_id) or referral.member_id == actor.id
+    ):
+        raise NotFound("We could not find that referral.")
+    audit.record(
+        session,
+        actor=actor,
+        action="referral.viewed",
+        object_type="referral",
+        object_id=referral.id,
+        member=referral.member,
+        now=now,
+    )
+    return referral
+
+
+def referral_condition_codes(session: Session, referral: Referral) -> list[str]:
+    """What the referral is about: the person's own conditions, or those they care for."""
+    rows = conditions.condition_rows(
+        session, [referral.member_id], "carer" if referral.is_carer else "own"
+    )
+    return [c.code for c in rows.get(referral.member_id, [])]
+
+
+def referrals_query(session: Session, actor: User, *, status: str | None = None):
+    """Coordinators: their organisation's referrals; members: their own. Longest waiting first."""
+    statement = select(Referral).options(joinedload(Referral.member))
+    if actor.role in ("coordinator", "admin"):
+        statement = statement.where(Referral.organisation_id == actor.organisation_id)
+    else:
+        statement = statement.where(Referral.member_id == actor.id)
+    if status:
+        statement = statement.where(Referral.status == status)
+    return statement.order_by(Referral.waiting_since, Referral.id)
+
+
+def close_referral(session: Session, *, actor: User, referral_id: int, now: datetime) -> Referral:
+    referral = get_referral_for(session, actor, referral_id, now=now)
+    if not coordinates(actor, referral.organisation_id):
+        raise Forbidden("Only coordinators can close referrals.")
+    referral.status = "closed"
+    referral.closed_at = now
+    return referral
+
+
+def days_waiting(referral: Referral, now: datetime) -> int:
+    return max(0, (now - referral.waiting_since).days)
