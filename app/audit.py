@@ -38,6 +38,7 @@ def record(
     object_type: str,
     object_id: int | None,
     member=None,
+    member_id: int | None = None,
     organisation_id: int | None = None,
     now: datetime | None = None,
 ) -> None:
@@ -52,6 +53,6 @@ def record(
             action=action,
             object_type=object_type,
             object_id=object_id,
-            member_id=member.id if member is not None else None,
+            member_id=member.id if member is not None else member_id,
         )
     )

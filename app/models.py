@@ -1,16 +1,8 @@
 """Imports every model so that Alembic and create_app see all tables."""
 
 from .api.models import IdempotencyRecord  # noqa: F401
-from .auth.models import ApiToken, Organisation, OutboxEmail, SignInAttempt, User, UserToken  # noqa: F401
-from .timebank.models import (  # noqa: F401
-    Account,
-    DirectoryEntry,
-    Exchange,
-    LedgerTransaction,
-    Leg,
-    Listing,
-)
 from .audit import AuditEvent  # noqa: F401
+from .auth.models import ApiToken, Organisation, OutboxEmail, SignInAttempt, User, UserToken  # noqa: F401
 from .peers.models import (  # noqa: F401
     Condition,
     HealthDataConsent,
@@ -19,4 +11,12 @@ from .peers.models import (  # noqa: F401
     PlanSupport,
     Referral,
     SupportPlan,
+)
+from .timebank.models import (  # noqa: F401
+    Account,
+    DirectoryEntry,
+    Exchange,
+    LedgerTransaction,
+    Leg,
+    Listing,
 )

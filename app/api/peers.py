@@ -26,13 +26,23 @@ from .common import Id, PageArgs, api_user, page_of, paginate, write
 
 blp = Blueprint("api_peers", __name__, description="Conditions, peers, plans, referrals, audit")
 
-Codes = lambda **kw: fields.List(
-    fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=50), **kw
-)  # noqa: E731
-Choices = lambda options, **kw: fields.List(fields.String(validate=validate.OneOf(options)), **kw)  # noqa: E731
-Languages = lambda **kw: fields.List(
-    fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=10), **kw
-)  # noqa: E731
+
+def Codes(**kwargs) -> fields.List:  # noqa: N802 - reads like a field class
+    return fields.List(
+        fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=50), **kwargs
+    )
+
+
+def Choices(options, **kwargs) -> fields.List:  # noqa: N802
+    return fields.List(fields.String(validate=validate.OneOf(options)), **kwargs)
+
+
+def Languages(**kwargs) -> fields.List:  # noqa: N802
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(max=10),
+        **kwargs,
+    )
 
 
 # --- conditions and consent -------------------------------------------------------------------

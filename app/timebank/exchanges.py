@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from .. import audit
 from ..auth.models import User
 from ..auth.services import can_manage
 from ..clock import london_date
@@ -159,6 +160,7 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
     )
     session.add(exchange)
     session.flush()
+    _audit(session, actor, "exchange.recorded", exchange, now)
     if on_behalf:
         _settle_confirmed(session, exchange, actor, now)
     return exchange
@@ -223,7 +225,23 @@ def reject_exchange(session: Session, *, actor: User, exchange_id: int, now: dat
     exchange.awaiting_account_id = None
     exchange.settled_by_id = actor.id
     exchange.settled_at = now
+    _audit(session, actor, "exchange.rejected", exchange, now)
     return exchange
+
+
+def _audit(session: Session, actor: User, action: str, exchange: Exchange, now: datetime) -> None:
+    """One event for each member the exchange names, so each person's trail is complete."""
+    for account in (exchange.provider_account, exchange.receiver_account):
+        audit.record(
+            session,
+            actor=actor,
+            action=action,
+            object_type="exchange",
+            object_id=exchange.id,
+            member_id=account.user_id,
+            organisation_id=exchange.organisation_id,
+            now=now,
+        )
 
 
 def reverse_exchange(

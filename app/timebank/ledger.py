@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..auth.models import User
 from ..errors import Conflict
 from .durations import describe_minutes
@@ -89,9 +90,18 @@ def post(
     session.add(transaction)
     session.flush()
     for account_id, amount in legs:
-        accounts[account_id].balance_minutes += amount
-        session.add(
-            Leg(transaction_id=transaction.id, account_id=account_id, amount_minutes=amount)
+        account = accounts[account_id]
+        account.balance_minutes += amount
+        session.add(Leg(transaction_id=transaction.id, account_id=account_id, amount_minutes=amount))
+        audit.record(
+            session,
+            actor=actor,
+            action=f"ledger.{kind}",
+            object_type="ledger_transaction",
+            object_id=transaction.id,
+            member_id=account.user_id,
+            organisation_id=organisation_id,
+            now=now,
         )
     session.flush()
     return transaction

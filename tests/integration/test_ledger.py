@@ -377,3 +377,15 @@ def test_database_refuses_an_unbalanced_transaction(session, pair, postgres_only
             )
             session.flush()
             session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+
+
+def test_every_ledger_action_is_audited_for_each_member(session, pair):
+    from app.audit import AuditEvent
+
+    giver, getter = pair
+    exchange = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow())
+    ex.confirm_exchange(session, actor=getter, exchange_id=exchange.id, now=utcnow())
+    events = session.execute(select(AuditEvent.action, AuditEvent.member_id, AuditEvent.actor_id)).all()
+    assert ("exchange.recorded", getter.id, giver.id) in events
+    assert ("ledger.exchange", giver.id, getter.id) in events
+    assert ("ledger.exchange", getter.id, getter.id) in events
