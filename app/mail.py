@@ -24,7 +24,20 @@ MAX_ATTEMPTS = 5
 def queue_email(session: Session, *, to: str, subject: str, body: str) -> OutboxEmail:
     email = OutboxEmail(to_address=to, subject=subject, body=body)
     session.add(email)
+    session.info["outbox_pending"] = True  # the caller sends once its unit of work commits
     return email
+
+
+def flush_outbox_after_commit(session: Session, config: dict[str, Any], now: datetime) -> None:
+    """Send what a just-committed unit of work queued. Failures stay in the outbox for
+    `flask mail send` (run it from cron or the scheduler) to retry."""
+    if not session.info.pop("outbox_pending", False):
+        return
+    try:
+        deliver_outbox(session, config, now)
+    except Exception:  # noqa: BLE001 - the change is saved; sending is retried later
+        session.rollback()
+        log.exception("Could not deliver the outbox")
 
 
 def deliver_outbox(session: Session, config: dict[str, Any], now: datetime) -> int:

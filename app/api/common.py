@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -17,8 +17,10 @@ from sqlalchemy.sql import Select
 from werkzeug.routing import IntegerConverter
 
 from ..auth.models import User
+from ..clock import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..mail import flush_outbox_after_commit
 from .models import IdempotencyRecord
 
 MAX_ID = 2**31 - 1
@@ -192,6 +194,7 @@ def write(view: Callable[..., Response]) -> Callable[..., Response]:
             )
         try:
             db.session.commit()
+            flush_outbox_after_commit(db.session, current_app.config, utcnow())
         except IntegrityError:
             db.session.rollback()
             existing = _find_record(user.id, key) if key is not None else None

@@ -10,7 +10,7 @@ from ..clock import utcnow
 from ..errors import DomainError, Throttled
 from ..extensions import db
 from ..forms import show_domain_error
-from ..mail import deliver_outbox
+from ..mail import flush_outbox_after_commit
 from ..timebank.models import Account
 from . import services
 from .forms import ForgotPasswordForm, NewMemberForm, SetPasswordForm, SignInForm
@@ -36,12 +36,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def send_queued_email() -> None:
-    """Send what the committed unit of work queued; failures stay in the outbox for the job."""
-    try:
-        deliver_outbox(db.session, current_app.config, utcnow())
-    except Exception:  # noqa: BLE001 - the request succeeded; the outbox job retries
-        db.session.rollback()
-        current_app.logger.exception("Could not deliver the outbox")
+    flush_outbox_after_commit(db.session, current_app.config, utcnow())
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -295,3 +295,18 @@ def test_security_headers_are_set(client):
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_invitation_from_the_api_is_sent_after_commit(client, session, caplog):
+    import logging
+
+    from app.auth.models import OutboxEmail
+
+    caplog.set_level(logging.INFO, logger="giveandget.mail")
+    response = client.post(
+        "/api/v1/members", json={"name": "Invited", "email": "invited@example.org"}, headers=bearer(CoordinatorFactory())
+    )
+    assert response.status_code == 201
+    email = session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == "invited@example.org"))
+    assert email.sent_at is not None
+    assert "invited@example.org" in caplog.text and "/invitations/" in caplog.text
