@@ -1,20 +1,612 @@
-"""Timebank pages."""
+"""Timebank pages: hours and statements, exchanges, listings, the directory and the chest.
+
+Each view parses the request, calls one service in ``exchanges`` or ``listings`` and renders or
+redirects. The services decide; a refusal that is about the current state (a balance limit, an
+exchange already confirmed) is shown as a banner, and nothing moves.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+import csv
+import io
+from datetime import date
+from decimal import Decimal
 
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..auth.services import get_member_for, require_coordinator
+from ..clock import london_date, utcnow
+from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
-from . import services
+from ..forms import show_domain_error
+from ..postcodes import district
+from ..templating import format_date
+from . import exchanges, listings, services
+from .categories import category_name
+from .durations import describe_minutes
+from .forms import (
+    CoordinatorExchangeForm,
+    DirectoryForm,
+    DonationForm,
+    GrantForm,
+    ListingForm,
+    ListingSearchForm,
+    MemberExchangeForm,
+    ReverseForm,
+)
+from .models import Account, Exchange
 
 bp = Blueprint("timebank", __name__)
 
+PER_PAGE = 50
+ORGANISATION_CHOICE = "org"
+# Status code → (words, GOV.UK tag colour).
+STATUSES = {
+    "pending": ("Waiting for confirmation", "govuk-tag--yellow"),
+    "confirmed": ("Confirmed", "govuk-tag--green"),
+    "rejected": ("Turned down", "govuk-tag--red"),
+    "reversed": ("Reversed", "govuk-tag--grey"),
+}
+MOVEMENTS = {
+    "exchange": "Exchange",
+    "reversal": "Correction",
+    "donation": "Gift to the community chest",
+    "grant": "Grant from the community chest",
+}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@bp.before_request
+@login_required
+def require_sign_in():
+    """Every timebank page is for signed-in people."""
+
+
+def awaiting_party(exchange: Exchange) -> Account | None:
+    """The account whose holder must confirm a pending exchange."""
+    for account in (exchange.provider_account, exchange.receiver_account):
+        if account.id == exchange.awaiting_account_id:
+            return account
+    return None
+
+
+def statement_date(row: exchanges.StatementRow) -> date:
+    """An exchange is dated when it happened; anything else when it was posted."""
+    if row.kind == "exchange" and row.occurred_on:
+        return row.occurred_on
+    return london_date(row.at)
+
+
+@bp.context_processor
+def timebank_helpers():
+    return {
+        "account_name": services.account_name,
+        "awaiting_party": awaiting_party,
+        "category_name": category_name,
+        "movements": MOVEMENTS,
+        "statement_date": statement_date,
+        "statuses": STATUSES,
+    }
+
+
+def show_error(form, error: DomainError) -> None:
+    """Field messages on their fields; a clash with the ledger (a balance limit) also says why
+    at the top, because the field message alone ("more than the balance allows") does not."""
+    show_domain_error(form, error)
+    if isinstance(error, Conflict) and error.message not in form.form_errors:
+        form.form_errors.append(error.message)
+
+
+# --- hours and statements -----------------------------------------------------------------------
+
 
 @bp.get("/hours")
-@login_required
 def hours():
-    account = services.member_account(db.session, current_user)
+    return _hours_page(current_user)
+
+
+@bp.get("/members/<int:member_id>/hours")
+def member_hours(member_id: int):
+    return _hours_page(get_member_for(db.session, current_user, member_id))
+
+
+def _hours_page(person: User):
+    account = services.member_account(db.session, person)
     return render_template(
-        "timebank/hours.html", account=account, limits=services.limits_for(account)
+        "timebank/hours.html",
+        person=person,
+        account=account,
+        limits=services.limits_for(account),
+        rows=exchanges.statement(db.session, account),
     )
+
+
+@bp.get("/hours.csv")
+def hours_csv():
+    return _statement_csv(current_user, f"your-hours-{london_date(utcnow()).isoformat()}.csv")
+
+
+@bp.get("/members/<int:member_id>/hours.csv")
+def member_hours_csv(member_id: int):
+    person = get_member_for(db.session, current_user, member_id)
+    today = london_date(utcnow()).isoformat()
+    return _statement_csv(person, f"hours-member-{person.id}-{today}.csv")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet will not run as a formula (CSV injection): a leading quote."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def hours_figure(minutes: int) -> Decimal:
+    """Minutes as hours to two decimal places, a number a spreadsheet can add up."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+def _statement_csv(person: User, filename: str) -> Response:
+    account = services.member_account(db.session, person)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "Date",
+            "Type",
+            "What",
+            "With whom",
+            "Minutes",
+            "Hours",
+            "Balance after (minutes)",
+            "Balance after (hours)",
+        ]
+    )
+    for row in exchanges.statement(db.session, account):
+        writer.writerow(
+            [
+                statement_date(row).isoformat(),
+                MOVEMENTS.get(row.kind, row.kind),
+                spreadsheet_safe(row.description),
+                spreadsheet_safe(row.counterparty),
+                row.minutes,
+                hours_figure(row.minutes),
+                row.balance_after,
+                hours_figure(row.balance_after),
+            ]
+        )
+    # A byte-order mark so spreadsheet programs read names with accents correctly.
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- exchanges ----------------------------------------------------------------------------------
+
+
+@bp.get("/exchanges", endpoint="exchanges")
+def exchanges_page():
+    page = db.paginate(
+        exchanges.exchanges_for(db.session, actor=current_user),
+        per_page=PER_PAGE,
+        max_per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "timebank/exchanges.html",
+        waiting=exchanges.awaiting_confirmation_by(db.session, current_user),
+        page=page,
+    )
+
+
+@bp.get("/exchanges/<int:exchange_id>", endpoint="exchange")
+def exchange_page(exchange_id: int):
+    exchange = exchanges.get_exchange_for(db.session, current_user, exchange_id)
+    return _exchange_page(exchange, ReverseForm())
+
+
+def _exchange_page(exchange: Exchange, form: ReverseForm):
+    return render_template(
+        "timebank/exchange.html",
+        exchange=exchange,
+        form=form,
+        awaiting=awaiting_party(exchange),
+        can_settle=exchange.status == "pending" and exchanges.may_settle(current_user, exchange),
+        can_reverse=exchange.status == "confirmed"
+        and exchanges.coordinates(current_user, exchange.organisation_id),
+    )
+
+
+def _back_to(exchange_id: int) -> str:
+    """Back to the list the button was on, or to the exchange: never a URL from the request."""
+    if request.form.get("return_to") == "exchanges":
+        return url_for("timebank.exchanges")
+    return url_for("timebank.exchange", exchange_id=exchange_id)
+
+
+def _settle(action, exchange_id: int, done: str):
+    """Confirm or turn down. A clash with the ledger's state is a banner; a refusal (not yours to
+    confirm, not yours to see) is the error page with its status."""
+    try:
+        action(db.session, actor=current_user, exchange_id=exchange_id, now=utcnow())
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(_back_to(exchange_id))
+
+
+@bp.post("/exchanges/<int:exchange_id>/confirm")
+def exchange_confirm(exchange_id: int):
+    return _settle(
+        exchanges.confirm_exchange,
+        exchange_id,
+        "The exchange is confirmed and the hours have moved.",
+    )
+
+
+@bp.post("/exchanges/<int:exchange_id>/reject")
+def exchange_reject(exchange_id: int):
+    return _settle(
+        exchanges.reject_exchange, exchange_id, "You turned the exchange down. No hours moved."
+    )
+
+
+@bp.post("/exchanges/<int:exchange_id>/reverse")
+def exchange_reverse(exchange_id: int):
+    exchange = exchanges.get_exchange_for(db.session, current_user, exchange_id)
+    form = ReverseForm()
+    try:
+        exchanges.reverse_exchange(
+            db.session,
+            actor=current_user,
+            exchange_id=exchange_id,
+            reason=form.reason.data or "",
+            now=utcnow(),
+        )
+    except ValidationFailed as error:
+        db.session.rollback()
+        show_domain_error(form, error)
+        return _exchange_page(exchange, form)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("The exchange is reversed: the hours have gone back.", "success")
+    return redirect(url_for("timebank.exchange", exchange_id=exchange_id))
+
+
+def _party_choices(*, include_self: bool, include_organisation: bool) -> list[tuple[str, str]]:
+    """Active people in the actor's organisation, for a select. The service checks the choice."""
+    people = db.session.scalars(
+        select(User)
+        .where(User.organisation_id == current_user.organisation_id, User.active.is_(True))
+        .order_by(User.name, User.id)
+    )
+    choices = [("", "Choose someone")]
+    if include_organisation:
+        organisation = current_user.organisation.name
+        choices.append((ORGANISATION_CHOICE, f"{organisation} (the organisation)"))
+    choices += [
+        (str(person.id), person.name)
+        for person in people
+        if include_self or person.id != current_user.id
+    ]
+    return choices
+
+
+def _party(value: str, field: str) -> Account:
+    if value == ORGANISATION_CHOICE:
+        return exchanges.organisation_party(
+            db.session, current_user, current_user.organisation_id, field
+        )
+    return exchanges.member_party(db.session, current_user, int(value), field)
+
+
+def _prefill(listing, coordinator: bool) -> dict[str, str]:
+    """From a listing: its category and title, and its author on the side they offered."""
+    if listing is None:
+        return {}
+    values = {"category": listing.category, "description": listing.title}
+    offered = listing.kind == "offer"
+    if coordinator:
+        values["provider_id" if offered else "receiver_id"] = str(listing.user_id)
+    elif listing.user_id != current_user.id:
+        values["other"] = str(listing.user_id)
+        values["direction"] = "received" if offered else "gave"
+    return values
+
+
+@bp.route("/exchanges/new", methods=["GET", "POST"], endpoint="exchange_new")
+def exchange_new():
+    now = utcnow()
+    listing_id = request.args.get("listing", type=int)
+    listing = (
+        exchanges.listing_for_exchange(db.session, current_user, listing_id)
+        if listing_id is not None
+        else None
+    )
+    coordinator = current_user.is_coordinator
+    form_class = CoordinatorExchangeForm if coordinator else MemberExchangeForm
+    form = form_class(occurred_on=london_date(now), **_prefill(listing, coordinator))
+    choices = _party_choices(include_self=coordinator, include_organisation=True)
+    if coordinator:
+        form.provider_id.choices = form.receiver_id.choices = choices
+    else:
+        form.other.choices = choices
+    if form.validate_on_submit():
+        try:
+            if coordinator:
+                provider = _party(form.provider_id.data, "provider_id")
+                receiver = _party(form.receiver_id.data, "receiver_id")
+            else:
+                mine = services.member_account(db.session, current_user)
+                other = _party(form.other.data, "other")
+                provider, receiver = (
+                    (mine, other) if form.direction.data == "gave" else (other, mine)
+                )
+            exchange = exchanges.record_exchange(
+                db.session,
+                actor=current_user,
+                new=exchanges.NewExchange(
+                    provider=provider,
+                    receiver=receiver,
+                    minutes=form.minutes.minutes,
+                    category=form.category.data,
+                    occurred_on=form.occurred_on.data,
+                    description=form.description.data or "",
+                    listing_id=listing.id if listing else None,
+                ),
+                now=now,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            if not coordinator:  # the member's form names the other side "other"
+                error.fields = {
+                    ("other" if name in ("provider_id", "receiver_id") else name): message
+                    for name, message in error.fields.items()
+                }
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_recorded_message(exchange), "success")
+            return redirect(url_for("timebank.exchange", exchange_id=exchange.id))
+    return render_template(
+        "timebank/exchange_new.html", form=form, listing=listing, coordinator=coordinator
+    )
+
+
+def _recorded_message(exchange: Exchange) -> str:
+    time = describe_minutes(exchange.minutes)
+    giver = services.account_name(exchange.provider_account)
+    getter = services.account_name(exchange.receiver_account)
+    if exchange.status == "confirmed":
+        return f"The exchange is recorded and confirmed: {time} from {giver} to {getter}."
+    waiting = awaiting_party(exchange)
+    who = (
+        services.account_name(waiting)
+        if waiting is not None and waiting.kind == "member"
+        else "a coordinator"
+    )
+    return (
+        f"The exchange is recorded and is waiting for {who} to confirm it. "
+        "No hours move until then."
+    )
+
+
+@bp.get("/exchanges/overdue", endpoint="exchanges_overdue")
+def exchanges_overdue():
+    now = utcnow()
+    overdue = exchanges.overdue_pending(db.session, actor=current_user, now=now)
+    return render_template(
+        "timebank/overdue.html",
+        rows=[(exchange, (now - exchange.created_at).days) for exchange in overdue],
+        days=exchanges.OVERDUE_DAYS,
+    )
+
+
+# --- listings -----------------------------------------------------------------------------------
+
+
+@bp.get("/listings", endpoint="listings")
+def listings_page():
+    form = ListingSearchForm(formdata=request.args)
+    page = None
+    if form.validate():
+        page = db.paginate(
+            listings.search_listings(
+                db.session,
+                actor=current_user,
+                now=utcnow(),
+                kind=form.kind.data,
+                category=form.category.data or None,
+                keyword=form.q.data,
+            ),
+            per_page=PER_PAGE,
+            max_per_page=PER_PAGE,
+            error_out=False,
+        )
+    query = {key: value for key, value in request.args.items() if key != "page"}
+    return render_template("timebank/listings.html", form=form, page=page, query=query)
+
+
+@bp.route("/listings/new", methods=["GET", "POST"], endpoint="listing_new")
+def listing_new():
+    form = ListingForm()
+    if form.validate_on_submit():
+        try:
+            listing = listings.create_listing(
+                db.session,
+                actor=current_user,
+                new=listings.NewListing(
+                    kind=form.kind.data,
+                    title=form.title.data,
+                    category=form.category.data,
+                    description=form.description.data or "",
+                    availability=form.availability.data or "",
+                ),
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash("Your listing is up. It stays for six months unless you renew it.", "success")
+            return redirect(url_for("timebank.listing", listing_id=listing.id))
+    return render_template("timebank/listing_new.html", form=form)
+
+
+@bp.get("/listings/mine", endpoint="listings_mine")
+def listings_mine():
+    return render_template(
+        "timebank/listings_mine.html",
+        mine=listings.listings_of(db.session, current_user),
+        today=london_date(utcnow()),
+    )
+
+
+@bp.get("/listings/<int:listing_id>", endpoint="listing")
+def listing_page(listing_id: int):
+    listing = listings.get_listing_for(db.session, current_user, listing_id)
+    today = london_date(utcnow())
+    live = listing.withdrawn_at is None and listing.expires_on >= today
+    return render_template(
+        "timebank/listing.html",
+        listing=listing,
+        live=live,
+        can_change=listing.user_id == current_user.id
+        or exchanges.coordinates(current_user, listing.organisation_id),
+        can_propose=live and listing.user_id != current_user.id and listing.user.active,
+    )
+
+
+@bp.post("/listings/<int:listing_id>/withdraw")
+def listing_withdraw(listing_id: int):
+    listings.withdraw_listing(db.session, actor=current_user, listing_id=listing_id, now=utcnow())
+    db.session.commit()
+    flash("The listing is withdrawn. Nobody else can see it now.", "success")
+    return redirect(url_for("timebank.listing", listing_id=listing_id))
+
+
+@bp.post("/listings/<int:listing_id>/renew")
+def listing_renew(listing_id: int):
+    listing = listings.renew_listing(
+        db.session, actor=current_user, listing_id=listing_id, now=utcnow()
+    )
+    db.session.commit()
+    flash(f"The listing is renewed until {format_date(listing.expires_on)}.", "success")
+    return redirect(url_for("timebank.listing", listing_id=listing_id))
+
+
+# --- the directory ------------------------------------------------------------------------------
+
+
+@bp.get("/directory")
+def directory():
+    return render_template(
+        "timebank/directory.html",
+        cards=listings.directory(db.session, actor=current_user, now=utcnow()),
+        entry=listings.directory_entry(db.session, current_user),
+    )
+
+
+@bp.route("/directory/me", methods=["GET", "POST"], endpoint="directory_me")
+def directory_me():
+    form = DirectoryForm(obj=listings.directory_entry(db.session, current_user))
+    if form.validate_on_submit():
+        try:
+            entry = listings.update_directory_entry(
+                db.session,
+                actor=current_user,
+                listed=form.listed.data,
+                about=form.about.data or "",
+                show_email=form.show_email.data,
+                show_district=form.show_district.data,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            if entry.listed:
+                flash("Your directory entry is saved.", "success")
+            else:
+                flash("You are not listed in the directory.", "success")
+            return redirect(url_for("timebank.directory"))
+    return render_template(
+        "timebank/directory_me.html",
+        form=form,
+        postcode_district=district(current_user.postcode) if current_user.postcode else None,
+    )
+
+
+# --- the community chest ------------------------------------------------------------------------
+
+
+def _chest() -> Account:
+    return services.organisation_account(db.session, current_user.organisation_id, "chest")
+
+
+@bp.route("/chest/donate", methods=["GET", "POST"], endpoint="chest_donate")
+def chest_donate():
+    form = DonationForm()
+    if form.validate_on_submit():
+        try:
+            exchanges.donate_to_chest(
+                db.session, actor=current_user, minutes=form.minutes.minutes, now=utcnow()
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Thank you. You gave {describe_minutes(form.minutes.minutes)} "
+                "to the community chest.",
+                "success",
+            )
+            return redirect(url_for("timebank.hours"))
+    return render_template(
+        "timebank/chest_donate.html",
+        form=form,
+        chest=_chest(),
+        account=services.member_account(db.session, current_user),
+    )
+
+
+@bp.route("/chest/grant", methods=["GET", "POST"], endpoint="chest_grant")
+def chest_grant():
+    require_coordinator(current_user)
+    form = GrantForm()
+    form.member_id.choices = _party_choices(include_self=True, include_organisation=False)
+    if form.validate_on_submit():
+        member_id = int(form.member_id.data)
+        try:
+            exchanges.grant_from_chest(
+                db.session,
+                actor=current_user,
+                member_id=member_id,
+                minutes=form.minutes.minutes,
+                reason=form.reason.data,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            person = db.session.get(User, member_id)
+            flash(
+                f"{describe_minutes(form.minutes.minutes)} granted to {person.name} "
+                "from the community chest.",
+                "success",
+            )
+            return redirect(url_for("timebank.member_hours", member_id=member_id))
+    return render_template("timebank/chest_grant.html", form=form, chest=_chest())

@@ -1,0 +1,288 @@
+"""Forms for the timebank pages: exchanges, listings, the directory and the community chest.
+
+Forms check the shape of what people typed (a real date, a time we can read, a choice from the
+list); the services in ``exchanges`` and ``listings`` own every rule about what is allowed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, Field, RadioField, SelectField, StringField, TextAreaField
+from wtforms.utils import unset_value
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+
+from .categories import CATEGORIES
+from .durations import InvalidDuration, parse_duration
+
+DATE_PARTS = ("day", "month", "year")
+CATEGORY_CHOICES = [("", "Choose a category"), *CATEGORIES.items()]
+DURATION_HINT = "For example, 1.5, 1h 30m or 90 minutes."
+MAX_TEXT = 2000
+
+
+class _OneError:
+    """A choice that is not in the list is the only error shown: the check stops there, so a
+    person never reads "Not a valid choice" and "Choose …" for the same field."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError as error:
+            raise StopValidation(error.args[0]) from None
+
+
+class ChoiceField(_OneError, SelectField):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type = "SelectField"  # the form macros render a <select> for this type
+
+
+class RadioChoiceField(_OneError, RadioField):
+    pass
+
+
+class DurationField(StringField):
+    """Free text such as "1h 30m"; ``minutes`` holds the whole minutes once it is valid."""
+
+    minutes: int | None = None
+
+    def pre_validate(self, form):
+        self.minutes = None
+        try:
+            self.minutes = parse_duration(self.data or "")
+        except InvalidDuration as error:
+            raise StopValidation(str(error)) from None
+
+
+class DateInputField(Field):
+    """The GOV.UK date input: three boxes named ``<name>-day``, ``<name>-month``, ``<name>-year``.
+
+    ``parts`` keeps what was typed (so a mistake is shown back as typed) and ``error_parts``
+    says which boxes to highlight.
+    """
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        noun="The date",
+        required_message="Enter the date it happened, for example 27 3 2025.",
+        **kwargs,
+    ):
+        super().__init__(label, validators, **kwargs)
+        self.noun = noun
+        self.required_message = required_message
+        self.parts = dict.fromkeys(DATE_PARTS, "")
+        self.error_parts: tuple[str, ...] = ()
+        self._problem: str | None = None
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self._problem = None
+        self.error_parts = ()
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = data
+        self.data = data if isinstance(data, date) else None
+        self.parts = {
+            part: str(getattr(self.data, part)) if self.data else "" for part in DATE_PARTS
+        }
+        if formdata is None:
+            return
+        self.parts = {
+            part: (formdata.get(f"{self.name}-{part}") or "").strip() for part in DATE_PARTS
+        }
+        self.raw_data = list(self.parts.values())
+        self.data = self._parse()
+
+    def _fail(self, message: str, parts: tuple[str, ...]) -> None:
+        self._problem = message
+        self.error_parts = parts
+
+    def _parse(self) -> date | None:
+        missing = tuple(part for part in DATE_PARTS if not self.parts[part])
+        if len(missing) == len(DATE_PARTS):
+            self._fail(self.required_message, DATE_PARTS)
+            return None
+        if missing:
+            self._fail(f"{self.noun} must include a {' and a '.join(missing)}.", missing)
+            return None
+        not_numbers = tuple(part for part in DATE_PARTS if not self.parts[part].isdigit())
+        if not_numbers:
+            self._fail(f"{self.noun} must be a real date, written in numbers.", not_numbers)
+            return None
+        if len(self.parts["year"]) != 4:
+            self._fail("The year must include 4 numbers, like 2025.", ("year",))
+            return None
+        day, month, year = (int(self.parts[part]) for part in DATE_PARTS)
+        try:
+            return date(year, month, day)
+        except ValueError:
+            self._fail(
+                f"{self.noun} must be a real date.",
+                ("month",) if not 1 <= month <= 12 else ("day",),
+            )
+            return None
+
+    def pre_validate(self, form):
+        if self._problem:
+            raise StopValidation(self._problem)
+
+
+# --- exchanges ----------------------------------------------------------------------------------
+
+
+def _party_field(label: str, message: str) -> ChoiceField:
+    return ChoiceField(
+        label, validators=[DataRequired(message)], invalid_choice_message=message, default=""
+    )
+
+
+# WTForms orders fields by when they were created, and the error summary follows that order: the
+# sides of the exchange come first on the page, so they are created before the details.
+_direction = RadioChoiceField(
+    "Did you give time or receive it?",
+    choices=[("gave", "I gave time"), ("received", "I received time")],
+    invalid_choice_message="Choose whether you gave time or received it.",
+)
+_other = _party_field("Who with?", "Choose who you exchanged time with.")
+_provider = _party_field("Who gave the time?", "Choose who gave the time.")
+_receiver = _party_field("Who received the time?", "Choose who received the time.")
+
+
+class _ExchangeDetails(FlaskForm):
+    minutes = DurationField("How long")
+    category = ChoiceField(
+        "Category",
+        choices=CATEGORY_CHOICES,
+        validators=[DataRequired("Choose a category.")],
+        invalid_choice_message="Choose a category from the list.",
+        default="",
+    )
+    occurred_on = DateInputField("When did it happen?")
+    description = TextAreaField(
+        "What was it? (optional)",
+        validators=[
+            Optional(),
+            Length(max=MAX_TEXT, message="The description must be 2,000 characters or fewer."),
+        ],
+    )
+
+
+class MemberExchangeForm(_ExchangeDetails):
+    """A member records time they gave or received; the other person confirms it."""
+
+    direction = _direction
+    other = _other
+
+
+class CoordinatorExchangeForm(_ExchangeDetails):
+    """A coordinator records on someone's behalf: who gave, who received. Confirmed at once."""
+
+    provider_id = _provider
+    receiver_id = _receiver
+
+
+class ReverseForm(FlaskForm):
+    """Only carries the reason: the service checks it (and who may reverse) before anything."""
+
+    reason = TextAreaField("Why is it being reversed?")
+
+
+# --- listings -----------------------------------------------------------------------------------
+
+
+class ListingForm(FlaskForm):
+    kind = RadioChoiceField(
+        "Are you offering help or asking for it?",
+        choices=[("offer", "I can offer help"), ("request", "I would like help")],
+        invalid_choice_message="Choose whether you are offering help or asking for it.",
+    )
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired("Enter a short title, like 'I can help with gardening'."),
+            Length(max=120, message="The title must be 120 characters or fewer."),
+        ],
+    )
+    category = ChoiceField(
+        "Category",
+        choices=CATEGORY_CHOICES,
+        validators=[DataRequired("Choose a category.")],
+        invalid_choice_message="Choose a category from the list.",
+        default="",
+    )
+    description = TextAreaField(
+        "More about it (optional)",
+        validators=[
+            Optional(),
+            Length(max=MAX_TEXT, message="The description must be 2,000 characters or fewer."),
+        ],
+    )
+    availability = StringField(
+        "When you are available (optional)",
+        validators=[
+            Optional(),
+            Length(max=200, message="Availability must be 200 characters or fewer."),
+        ],
+    )
+
+
+class ListingSearchForm(FlaskForm):
+    """Read from the query string (GET), so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    kind = RadioChoiceField(
+        "Show",
+        choices=[
+            ("all", "Offers and requests"),
+            ("offer", "Offers of help"),
+            ("request", "Requests for help"),
+        ],
+        default="all",
+        invalid_choice_message="Choose offers, requests or both.",
+    )
+    category = ChoiceField(
+        "Category",
+        choices=[("", "Any category"), *CATEGORIES.items()],
+        default="",
+        invalid_choice_message="Choose a category from the list.",
+    )
+    q = StringField(
+        "Words to look for",
+        validators=[Optional(), Length(max=100, message="Use 100 characters or fewer.")],
+    )
+
+
+# --- the directory and the community chest ------------------------------------------------------
+
+
+class DirectoryForm(FlaskForm):
+    listed = BooleanField("List me in the directory")
+    show_email = BooleanField("Show my email address")
+    show_district = BooleanField("Show my postcode district")
+    about = TextAreaField(
+        "About me (optional)",
+        validators=[Optional(), Length(max=MAX_TEXT, message="Use 2,000 characters or fewer.")],
+    )
+
+
+class DonationForm(FlaskForm):
+    minutes = DurationField("How many hours do you want to give?")
+
+
+class GrantForm(FlaskForm):
+    member_id = _party_field("Who should receive the hours?", "Choose who receives the hours.")
+    minutes = DurationField("How many hours?")
+    reason = TextAreaField(
+        "Why are the hours being granted?",
+        validators=[
+            DataRequired("Say why the hours are granted."),
+            Length(max=MAX_TEXT, message="Use 2,000 characters or fewer."),
+        ],
+    )
