@@ -82,3 +82,23 @@ def test_invitation_page(new_page, live_server):
     page.get_by_label("Type the password again").fill("something else entirely")
     page.get_by_role("button", name="Save password and continue").click()
     assert_error_state(page, "Choose your password", links_to="confirm")
+
+
+def test_record_an_exchange_with_nothing_entered(new_page):
+    page = new_page(COORDINATOR)
+    page.goto("/exchanges/new")
+    page.get_by_role("button", name="Record exchange").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    assert page.title().startswith("Error: "), page.title()
+    assert_one_h1(page, "Record an exchange")
+    assert_axe_clean(page)
+
+
+def test_add_a_listing_with_nothing_entered(new_page):
+    page = new_page(COORDINATOR)
+    page.goto("/listings/new")
+    page.get_by_role("button", name="Publish listing").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert_one_h1(page, "Add a listing")
+    assert_axe_clean(page)
