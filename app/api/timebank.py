@@ -151,8 +151,12 @@ def create_exchange(data):
     """Record an exchange: pending for the other party, or confirmed at once by a coordinator."""
     actor = api_user()
     provider, receiver = _party(actor, data, "provider"), _party(actor, data, "receiver")
-    if data.get("listing_id"):
-        exchanges.listing_for_exchange(db.session, actor, data["listing_id"])
+    now = utcnow()
+    listing = (
+        exchanges.listing_for_exchange(db.session, actor, data["listing_id"], now)
+        if data.get("listing_id")
+        else None
+    )
     return exchanges.record_exchange(
         db.session,
         actor=actor,
@@ -163,9 +167,9 @@ def create_exchange(data):
             category=data["category"],
             occurred_on=data["occurred_on"],
             description=data["description"],
-            listing_id=data.get("listing_id"),
+            listing=listing,
         ),
-        now=utcnow(),
+        now=now,
     )
 
 

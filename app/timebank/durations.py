@@ -19,28 +19,35 @@ class InvalidDuration(ValueError):
     pass
 
 
-def parse_duration(text: str) -> int:
-    """Whole minutes from 1 to 1,440, or InvalidDuration with a plain-English reason."""
+def parse_duration(
+    text: str, *, max_minutes: int = MAX_MINUTES, bare_numbers_are_hours: bool = False
+) -> int:
+    """Whole minutes from 1 to ``max_minutes``, or InvalidDuration with a plain-English reason.
+
+    Where the question asks for hours (a gift of hours), ``bare_numbers_are_hours`` reads "30"
+    as 30 hours rather than 30 minutes."""
     raw = (text or "").strip().lower()
     if not raw:
         raise InvalidDuration("Enter how long it took, like 1h 30m or 90 minutes.")
-    minutes = _parse(raw)
+    minutes = _parse(raw, bare_numbers_are_hours)
     if minutes is None:
         raise InvalidDuration("Enter how long it took, like 1.5, 1h 30m or 90 minutes.")
     if minutes < MIN_MINUTES:
         raise InvalidDuration("The time must be at least 1 minute.")
-    if minutes > MAX_MINUTES:
-        raise InvalidDuration("The time must be 24 hours (1,440 minutes) or less.")
+    if minutes > max_minutes:
+        if max_minutes == MAX_MINUTES:
+            raise InvalidDuration("The time must be 24 hours (1,440 minutes) or less.")
+        raise InvalidDuration(f"The time must be {describe_minutes(max_minutes)} or less.")
     return minutes
 
 
-def _parse(raw: str) -> int | None:
+def _parse(raw: str, bare_numbers_are_hours: bool) -> int | None:
     clock = re.fullmatch(r"(\d{1,2}):([0-5]\d)", raw)
     if clock:
         return int(clock.group(1)) * 60 + int(clock.group(2))
     if re.fullmatch(r"\d+(?:\.\d+)?", raw):
         number = _decimal(raw)
-        return _whole(number * 60) if number <= 24 else _whole(number)
+        return _whole(number * 60) if bare_numbers_are_hours or number <= 24 else _whole(number)
     total = Decimal(0)
     position = 0
     for match in _UNIT.finditer(raw):

@@ -24,6 +24,7 @@ from .models import Account, Exchange, LedgerTransaction, Leg, Listing
 from .services import account_name, member_account, organisation_account
 
 MAX_DESCRIPTION = 2000
+GIFT_MAX_MINUTES = 100 * 60
 OVERDUE_DAYS = 7
 
 
@@ -108,7 +109,7 @@ class NewExchange:
     category: str
     occurred_on: date
     description: str = ""
-    listing_id: int | None = None
+    listing: Listing | None = None
 
 
 def validate_exchange(new: NewExchange, today: date) -> None:
@@ -129,6 +130,11 @@ def validate_exchange(new: NewExchange, today: date) -> None:
         errors["receiver_id"] = "Use a donation or a grant for the community chest."
     if new.provider.organisation_id != new.receiver.organisation_id:
         errors["receiver_id"] = "Both sides must belong to the same organisation."
+    if new.listing is not None and new.listing.user_id not in (
+        new.provider.user_id,
+        new.receiver.user_id,
+    ):
+        errors["listing_id"] = "The person who made the listing must be one side of the exchange."
     if errors:
         raise ValidationFailed("Check the details of the exchange.", fields=errors)
 
@@ -137,11 +143,16 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
     """Record an exchange: pending for the other party, or confirmed at once by a coordinator."""
     validate_exchange(new, london_date(now))
     organisation_id = new.provider.organisation_id
-    on_behalf = coordinates(actor, organisation_id)
+    personal = actor.id in (new.provider.user_id, new.receiver.user_id)
+    # A coordinator's record for others is confirmed at once; their own exchanges wait for the
+    # other side like anyone's, so nobody can credit themselves alone.
+    on_behalf = coordinates(actor, organisation_id) and not personal
     if not on_behalf and not (holds(actor, new.provider) or holds(actor, new.receiver)):
         raise Forbidden("You can only record exchanges you took part in.")
     if on_behalf:
         awaiting = None
+    elif personal:
+        awaiting = new.receiver if new.provider.user_id == actor.id else new.provider
     else:
         awaiting = new.receiver if holds(actor, new.provider) else new.provider
     exchange = Exchange(
@@ -154,7 +165,7 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
         description=(new.description or "").strip(),
         status="pending",
         awaiting_account_id=awaiting.id if awaiting else None,
-        listing_id=new.listing_id,
+        listing_id=new.listing.id if new.listing else None,
         recorded_by_id=actor.id,
         created_at=now,
     )
@@ -197,7 +208,11 @@ def _require_pending(exchange: Exchange) -> None:
 
 
 def may_settle(actor: User, exchange: Exchange) -> bool:
-    """The other party (whoever did not record it) or a coordinator may confirm or reject."""
+    """The other party (whoever did not record it) or a coordinator may confirm or reject; but
+    nobody settles an exchange they recorded and take part in themselves."""
+    parties = (exchange.provider_account.user_id, exchange.receiver_account.user_id)
+    if actor.id == exchange.recorded_by_id and actor.id in parties:
+        return False
     if coordinates(actor, exchange.organisation_id):
         return True
     awaiting = exchange.awaiting_account_id
@@ -251,6 +266,10 @@ def reverse_exchange(
     exchange = get_exchange_for(session, actor, exchange_id, lock=True)
     if not coordinates(actor, exchange.organisation_id):
         raise Forbidden("Only a coordinator can reverse an exchange.")
+    if exchange.status == "reversed":
+        raise Conflict("This exchange has already been reversed.", code="already_reversed")
+    if exchange.status != "confirmed":
+        raise Conflict("Only a confirmed exchange can be reversed.", code="not_confirmed")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(
@@ -260,10 +279,6 @@ def reverse_exchange(
         raise ValidationFailed(
             "The reason is too long.", fields={"reason": "Use 2,000 characters or fewer."}
         )
-    if exchange.status == "reversed":
-        raise Conflict("This exchange has already been reversed.", code="already_reversed")
-    if exchange.status != "confirmed":
-        raise Conflict("Only a confirmed exchange can be reversed.", code="not_confirmed")
     original = session.scalar(
         select(LedgerTransaction).where(
             LedgerTransaction.exchange_id == exchange.id, LedgerTransaction.kind == "exchange"
@@ -281,7 +296,11 @@ def reverse_exchange(
 
 
 def _check_gift_minutes(minutes: int) -> None:
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 100 * 60:
+    if (
+        isinstance(minutes, bool)
+        or not isinstance(minutes, int)
+        or not 1 <= minutes <= GIFT_MAX_MINUTES
+    ):
         raise ValidationFailed(
             "Enter between 1 minute and 100 hours.",
             fields={"minutes": "Enter between 1 minute and 100 hours."},
@@ -476,8 +495,16 @@ def _describe(transaction: LedgerTransaction, exchange: Exchange | None) -> str:
     return transaction.reason or transaction.kind.capitalize()
 
 
-def listing_for_exchange(session: Session, actor: User, listing_id: int) -> Listing:
+def listing_for_exchange(session: Session, actor: User, listing_id: int, now: datetime) -> Listing:
+    """A live listing in the actor's organisation that an exchange can come from."""
     listing = session.get(Listing, listing_id)
     if listing is None or listing.organisation_id != actor.organisation_id:
-        raise NotFound("We could not find that listing.")
+        raise ValidationFailed(
+            "That listing does not exist.", fields={"listing_id": "There is no such listing."}
+        )
+    if listing.withdrawn_at is not None or listing.expires_on < london_date(now):
+        raise ValidationFailed(
+            "That listing has been withdrawn or has expired.",
+            fields={"listing_id": "The listing is no longer open."},
+        )
     return listing

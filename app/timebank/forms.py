@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation, V
 
 from .categories import CATEGORIES
 from .durations import InvalidDuration, parse_duration
+from .exchanges import GIFT_MAX_MINUTES
 
 DATE_PARTS = ("day", "month", "year")
 CATEGORY_CHOICES = [("", "Choose a category"), *CATEGORIES.items()]
@@ -48,10 +49,18 @@ class DurationField(StringField):
 
     minutes: int | None = None
 
+    def __init__(self, label=None, validators=None, *, max_minutes=None, hours=False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.max_minutes = max_minutes
+        self.bare_numbers_are_hours = hours
+
     def pre_validate(self, form):
         self.minutes = None
+        options = {"bare_numbers_are_hours": self.bare_numbers_are_hours}
+        if self.max_minutes:
+            options["max_minutes"] = self.max_minutes
         try:
-            self.minutes = parse_duration(self.data or "")
+            self.minutes = parse_duration(self.data or "", **options)
         except InvalidDuration as error:
             raise StopValidation(str(error)) from None
 
@@ -273,12 +282,14 @@ class DirectoryForm(FlaskForm):
 
 
 class DonationForm(FlaskForm):
-    minutes = DurationField("How many hours do you want to give?")
+    minutes = DurationField(
+        "How many hours do you want to give?", max_minutes=GIFT_MAX_MINUTES, hours=True
+    )
 
 
 class GrantForm(FlaskForm):
     member_id = _party_field("Who should receive the hours?", "Choose who receives the hours.")
-    minutes = DurationField("How many hours?")
+    minutes = DurationField("How many hours?", max_minutes=GIFT_MAX_MINUTES, hours=True)
     reason = TextAreaField(
         "Why are the hours being granted?",
         validators=[

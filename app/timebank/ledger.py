@@ -92,7 +92,9 @@ def post(
     for account_id, amount in legs:
         account = accounts[account_id]
         account.balance_minutes += amount
-        session.add(Leg(transaction_id=transaction.id, account_id=account_id, amount_minutes=amount))
+        session.add(
+            Leg(transaction_id=transaction.id, account_id=account_id, amount_minutes=amount)
+        )
         audit.record(
             session,
             actor=actor,

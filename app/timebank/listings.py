@@ -130,13 +130,15 @@ def search_listings(
     if category:
         statement = statement.where(Listing.category == category)
     if keyword and keyword.strip():
-        pattern = (
-            "%" + keyword.strip().lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
-        )
+        # Escape LIKE's wildcards so "50%" finds "50%", not everything starting with "50".
+        text = keyword.strip().lower()
+        for special in ("\\", "%", "_"):
+            text = text.replace(special, "\\" + special)
+        pattern = f"%{text}%"
         statement = statement.where(
             or_(
-                func.lower(Listing.title).like(pattern),
-                func.lower(Listing.description).like(pattern),
+                func.lower(Listing.title).like(pattern, escape="\\"),
+                func.lower(Listing.description).like(pattern, escape="\\"),
             )
         )
     return statement

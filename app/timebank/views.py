@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..auth.services import get_member_for, require_coordinator
 from ..clock import london_date, utcnow
-from ..errors import Conflict, DomainError, ValidationFailed
+from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_domain_error
 from ..postcodes import district
@@ -326,11 +326,12 @@ def _prefill(listing, coordinator: bool) -> dict[str, str]:
 def exchange_new():
     now = utcnow()
     listing_id = request.args.get("listing", type=int)
-    listing = (
-        exchanges.listing_for_exchange(db.session, current_user, listing_id)
-        if listing_id is not None
-        else None
-    )
+    listing = None
+    if listing_id is not None:
+        try:
+            listing = exchanges.listing_for_exchange(db.session, current_user, listing_id, now)
+        except DomainError as error:
+            raise NotFound(error.message) from None
     coordinator = current_user.is_coordinator
     form_class = CoordinatorExchangeForm if coordinator else MemberExchangeForm
     form = form_class(occurred_on=london_date(now), **_prefill(listing, coordinator))
@@ -360,7 +361,7 @@ def exchange_new():
                     category=form.category.data,
                     occurred_on=form.occurred_on.data,
                     description=form.description.data or "",
-                    listing_id=listing.id if listing else None,
+                    listing=listing,
                 ),
                 now=now,
             )

@@ -383,9 +383,53 @@ def test_every_ledger_action_is_audited_for_each_member(session, pair):
     from app.audit import AuditEvent
 
     giver, getter = pair
-    exchange = ex.record_exchange(session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow())
+    exchange = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
     ex.confirm_exchange(session, actor=getter, exchange_id=exchange.id, now=utcnow())
-    events = session.execute(select(AuditEvent.action, AuditEvent.member_id, AuditEvent.actor_id)).all()
+    events = session.execute(
+        select(AuditEvent.action, AuditEvent.member_id, AuditEvent.actor_id)
+    ).all()
     assert ("exchange.recorded", getter.id, giver.id) in events
     assert ("ledger.exchange", giver.id, getter.id) in events
     assert ("ledger.exchange", getter.id, getter.id) in events
+
+
+def test_a_coordinator_cannot_credit_themselves_alone(session, pair):
+    giver, _ = pair
+    coordinator = CoordinatorFactory(organisation=giver.organisation)
+    agency = organisation_account(session, giver.organisation_id)
+    exchange = ex.record_exchange(
+        session, actor=coordinator, new=new(account_of(coordinator), agency, 600), now=utcnow()
+    )
+    assert exchange.status == "pending" and account_of(coordinator).balance_minutes == 0
+    with pytest.raises(Forbidden):
+        ex.confirm_exchange(session, actor=coordinator, exchange_id=exchange.id, now=utcnow())
+    colleague = CoordinatorFactory(organisation=giver.organisation)
+    ex.confirm_exchange(session, actor=colleague, exchange_id=exchange.id, now=utcnow())
+    assert account_of(coordinator).balance_minutes == 600
+
+
+def test_an_exchange_from_a_listing_needs_a_live_listing_and_its_author(session, pair):
+    from app.timebank import listings
+
+    giver, getter = pair
+    stranger = UserFactory(organisation=giver.organisation)
+    listing = listings.create_listing(
+        session,
+        actor=stranger,
+        new=listings.NewListing(kind="offer", title="Gardening", category="gardening"),
+        now=utcnow(),
+    )
+    live = ex.listing_for_exchange(session, giver, listing.id, utcnow())
+    with pytest.raises(ValidationFailed) as caught:
+        ex.record_exchange(
+            session,
+            actor=giver,
+            new=new(account_of(giver), account_of(getter), listing=live),
+            now=utcnow(),
+        )
+    assert "listing_id" in caught.value.fields
+    listings.withdraw_listing(session, actor=stranger, listing_id=listing.id, now=utcnow())
+    with pytest.raises(ValidationFailed):
+        ex.listing_for_exchange(session, giver, listing.id, utcnow())

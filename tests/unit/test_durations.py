@@ -43,3 +43,10 @@ def test_minutes_written_with_units_round_trip(minutes):
     hours, rest = divmod(minutes, 60)
     assert parse_duration(f"{minutes} minutes") == minutes
     assert parse_duration(f"{hours}h {rest}m") == minutes
+
+
+def test_gifts_of_hours_read_bare_numbers_as_hours_up_to_their_own_maximum():
+    assert parse_duration("30", max_minutes=6000, bare_numbers_are_hours=True) == 1800
+    assert parse_duration("100 hours", max_minutes=6000) == 6000
+    with pytest.raises(InvalidDuration, match="100 hours or less"):
+        parse_duration("101", max_minutes=6000, bare_numbers_are_hours=True)

@@ -324,3 +324,15 @@ def test_date_in_the_future_by_london_calendar(client, people):
         422,
         field="occurred_on",
     )
+
+
+def test_keyword_search_treats_percent_literally(client, people):
+    giver, getter, _ = people
+    for title in ("Save 50% on bills", "Save 500 pounds"):
+        client.post(
+            "/api/v1/listings",
+            json={"kind": "offer", "title": title, "category": "paperwork"},
+            headers=bearer(giver),
+        )
+    found = client.get("/api/v1/listings?q=50%25", headers=bearer(getter)).get_json()
+    assert [item["title"] for item in found["items"]] == ["Save 50% on bills"]
