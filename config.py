@@ -40,6 +40,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    # No form or JSON body here comes near this; a bigger one is refused (413) before parsing.
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))

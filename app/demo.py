@@ -73,26 +73,90 @@ def load_demo(now=None) -> dict[str, User]:
 LISTINGS = [
     ("amina@example.org", "offer", "I can cook a hot meal for two", "cooking", "Weekday evenings"),
     ("brian@example.org", "offer", "Small repairs: taps, shelves, flat-pack", "diy", "Saturdays"),
-    ("chloe@example.org", "request", "Someone to come with me to hospital appointments", "transport", "Tuesdays"),
+    (
+        "chloe@example.org",
+        "request",
+        "Someone to come with me to hospital appointments",
+        "transport",
+        "Tuesdays",
+    ),
     ("david@example.org", "offer", "Help with forms and letters", "paperwork", "Mornings"),
-    ("esther@example.org", "offer", "Help writing a support plan: I have had a budget for 6 years", "support_planning", "Flexible"),
-    ("farhan@example.org", "request", "Help setting up a tablet for video calls", "technology", "Any afternoon"),
+    (
+        "esther@example.org",
+        "offer",
+        "Help writing a support plan: I have had a budget for 6 years",
+        "support_planning",
+        "Flexible",
+    ),
+    (
+        "farhan@example.org",
+        "request",
+        "Help setting up a tablet for video calls",
+        "technology",
+        "Any afternoon",
+    ),
     ("grace@example.org", "offer", "A friendly phone call once a week", "befriending", "Evenings"),
-    ("harjit@example.org", "offer", "Punjabi and English conversation practice", "learning", "Weekends"),
+    (
+        "harjit@example.org",
+        "offer",
+        "Punjabi and English conversation practice",
+        "learning",
+        "Weekends",
+    ),
     ("ivy@example.org", "request", "Help with the garden before winter", "gardening", "Any day"),
     ("leon@example.org", "offer", "Walking a dog or feeding a cat", "pet_care", "Weekdays"),
 ]
 
 EXCHANGES = [
     # (provider, receiver, minutes, category, days ago, description, confirmed)
-    ("amina@example.org", "chloe@example.org", 120, "cooking", 20, "Cooked two meals for the freezer", True),
+    (
+        "amina@example.org",
+        "chloe@example.org",
+        120,
+        "cooking",
+        20,
+        "Cooked two meals for the freezer",
+        True,
+    ),
     ("brian@example.org", "ivy@example.org", 90, "diy", 18, "Fixed a dripping kitchen tap", True),
-    ("esther@example.org", "farhan@example.org", 180, "support_planning", 15, "Worked through the support plan together", True),
-    ("david@example.org", "Kath Murphy", 60, "paperwork", 12, "Helped with a housing benefit letter", True),
+    (
+        "esther@example.org",
+        "farhan@example.org",
+        180,
+        "support_planning",
+        15,
+        "Worked through the support plan together",
+        True,
+    ),
+    (
+        "david@example.org",
+        "Kath Murphy",
+        60,
+        "paperwork",
+        12,
+        "Helped with a housing benefit letter",
+        True,
+    ),
     ("grace@example.org", "harjit@example.org", 30, "befriending", 9, "Weekly phone call", True),
     ("harjit@example.org", "amina@example.org", 60, "learning", 6, "Conversation practice", True),
-    ("leon@example.org", "joseph@example.org", 45, "pet_care", 3, "Fed the cats while Joseph was in hospital", False),
-    ("farhan@example.org", "esther@example.org", 60, "technology", 2, "Set up a video-call app", False),
+    (
+        "leon@example.org",
+        "joseph@example.org",
+        45,
+        "pet_care",
+        3,
+        "Fed the cats while Joseph was in hospital",
+        False,
+    ),
+    (
+        "farhan@example.org",
+        "esther@example.org",
+        60,
+        "technology",
+        2,
+        "Set up a video-call app",
+        False,
+    ),
 ]
 
 
@@ -111,7 +175,9 @@ def _load_timebank(organisation: Organisation, people: dict[str, User], now) -> 
             listings.create_listing(
                 db.session,
                 actor=people[email],
-                new=listings.NewListing(kind=kind, title=title, category=category, availability=availability),
+                new=listings.NewListing(
+                    kind=kind, title=title, category=category, availability=availability
+                ),
                 now=now,
             )
     if db.session.scalar(select(Exchange.id).where(Exchange.organisation_id == organisation.id)):

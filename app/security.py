@@ -26,6 +26,25 @@ def register_security(app: Flask) -> None:
             return None
         return db.session.get(User, int(user_id))
 
+    @app.before_request
+    def refuse_unstorable_text():
+        """A NUL character in a form or query string can never be stored (PostgreSQL refuses
+        it): say so plainly instead of failing later."""
+        from flask import request
+
+        from .errors import ValidationFailed
+        from .textcheck import first_unstorable
+
+        for source in (request.args, request.form):
+            where = first_unstorable({key: source.getlist(key) for key in source})
+            if where is not None:
+                field = where.split(".")[0]
+                raise ValidationFailed(
+                    "Remove the invalid character from what you typed.",
+                    fields={field: "This contains a character that cannot be saved."},
+                )
+        return None
+
     @app.after_request
     def add_headers(response: Response) -> Response:
         headers = response.headers

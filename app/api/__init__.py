@@ -8,9 +8,16 @@ from flask_smorest import Api
 from ..clock import utcnow
 from ..errors import json_error
 from ..extensions import csrf, db
-from .common import IdConverter, id_param_schema
+from .common import ErrorSchema, IdConverter, id_param_schema
 
-api = Api()
+
+class ContractApi(Api):
+    """flask-smorest, documenting the contract's error shape instead of its own."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = ContractApi()
 
 PUBLIC = {("GET", "/api/v1/openapi.json"), ("POST", "/api/v1/auth/token")}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..auth import services
@@ -11,6 +10,7 @@ from ..clock import utcnow
 from ..errors import DomainError
 from ..extensions import db
 from .common import api_user
+from .parsing import ApiBlueprint as Blueprint
 
 blp = Blueprint("api_auth", __name__, description="Bearer tokens")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC
 from functools import wraps
 from typing import Any
 
@@ -21,6 +22,7 @@ from ..clock import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..mail import flush_outbox_after_commit
+from ..textcheck import unstorable
 from .models import IdempotencyRecord
 
 MAX_ID = 2**31 - 1
@@ -28,6 +30,8 @@ MAX_ID = 2**31 - 1
 
 class IdConverter(IntegerConverter):
     """A database id: 1 to 2**31-1. Anything else is simply not a route (404), never a 500."""
+
+    regex = r"[0-9]+"  # ASCII digits only: a Unicode-aware \d would accept "１" and "١"
 
     def __init__(self, map, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("min", 1)
@@ -42,6 +46,15 @@ def id_param_schema(_converter: IdConverter) -> dict[str, Any]:
 def Id(*, strict: bool = True, **kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field
     """A reference to a row: strict in JSON bodies; in a query string use ``strict=False``."""
     return fields.Integer(strict=strict, validate=validate.Range(1, MAX_ID), **kwargs)
+
+
+class UtcDateTime(fields.DateTime):
+    """Times are stored as naive UTC; say so (RFC 3339 needs the offset)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 def api_user() -> User:
@@ -103,9 +116,10 @@ def _request_fingerprint() -> str:
     raw = request.get_data(cache=True)
     try:
         canonical = json.dumps(json.loads(raw or b"{}"), sort_keys=True, separators=(",", ":"))
-    except ValueError:
+    except (ValueError, RecursionError):
         canonical = raw.decode("utf-8", "replace")
-    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    target = f"{request.method} {request.path}?{request.query_string.decode('latin-1')}"
+    return hashlib.sha256(f"{target}\n{canonical}".encode("utf-8", "replace")).hexdigest()
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
@@ -165,14 +179,15 @@ def write(view: Callable[..., Response]) -> Callable[..., Response]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get("Idempotency-Key")
+        # Only POSTs create things; a GET that records an audit event is not replayable.
+        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         user = api_user()
         fingerprint = ""
         if key is not None:
-            if not 1 <= len(key) <= 255:
+            if not 1 <= len(key) <= 255 or not key.isprintable() or unstorable(key):
                 raise ValidationFailed(
-                    "The Idempotency-Key must be 1 to 255 characters.",
-                    fields={"Idempotency-Key": "Use 1 to 255 characters."},
+                    "The Idempotency-Key must be 1 to 255 printable characters.",
+                    fields={"Idempotency-Key": "Use 1 to 255 printable characters."},
                 )
             fingerprint = _request_fingerprint()
             existing = _find_record(user.id, key)

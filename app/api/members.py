@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -12,7 +11,8 @@ from ..auth.models import ROLES, User
 from ..clock import utcnow
 from ..extensions import db
 from ..timebank.services import member_account
-from .common import Id, PageArgs, api_user, page_of, paginate, write
+from .common import Id, PageArgs, UtcDateTime, api_user, page_of, paginate, write
+from .parsing import ApiBlueprint as Blueprint
 from .schemas import AccountSchema, account_body
 
 blp = Blueprint("api_members", __name__, description="Members")
@@ -35,7 +35,7 @@ class MemberSchema(Schema):
     organisation_id = fields.Integer(required=True)
     role = fields.String(required=True)
     active = fields.Boolean(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
 
 
 class MemberListArgs(PageArgs):

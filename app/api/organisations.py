@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -10,7 +9,8 @@ from ..auth import services
 from ..auth.models import DEFAULT_MAX_BALANCE_MINUTES, DEFAULT_MIN_BALANCE_MINUTES, Organisation
 from ..extensions import db
 from ..timebank.services import organisation_account
-from .common import PageArgs, api_user, page_of, paginate, write
+from .common import PageArgs, UtcDateTime, api_user, page_of, paginate, write
+from .parsing import ApiBlueprint as Blueprint
 from .schemas import AccountSchema, account_body
 
 blp = Blueprint("api_organisations", __name__, description="Organisations")
@@ -34,7 +34,7 @@ class OrganisationSchema(Schema):
     min_balance_minutes = fields.Integer(required=True)
     max_balance_minutes = fields.Integer(required=True)
     hourly_rate_pence = fields.Integer(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
 
 
 @blp.route("/organisations", methods=["POST"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -22,7 +21,8 @@ from ..peers.models import (
     Referral,
     SupportPlan,
 )
-from .common import Id, PageArgs, api_user, page_of, paginate, write
+from .common import Id, PageArgs, UtcDateTime, api_user, page_of, paginate, write
+from .parsing import ApiBlueprint as Blueprint
 
 blp = Blueprint("api_peers", __name__, description="Conditions, peers, plans, referrals, audit")
 
@@ -45,6 +45,15 @@ def Languages(**kwargs) -> fields.List:  # noqa: N802
     )
 
 
+class ExplicitBoolean(fields.Boolean):
+    """Only JSON true or false: consent is never inferred from 1, "yes" or "on"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 # --- conditions and consent -------------------------------------------------------------------
 
 
@@ -64,13 +73,13 @@ class MemberConditionsSchema(Schema):
     member_id = fields.Integer(required=True)
     condition_codes = fields.List(fields.String(), required=True)
     carer_condition_codes = fields.List(fields.String(), required=True)
-    consent_recorded_at = fields.DateTime(allow_none=True)
+    consent_recorded_at = UtcDateTime(allow_none=True)
 
 
 class WithdrawalSchema(Schema):
     member_id = fields.Integer(required=True)
     conditions_removed = fields.Integer(required=True)
-    withdrawn_at = fields.DateTime(required=True)
+    withdrawn_at = UtcDateTime(required=True)
 
 
 @blp.route("/conditions", methods=["GET"])
@@ -127,7 +136,7 @@ class PeerCreateSchema(Schema):
     member_id = Id(required=True)
     condition_codes = Codes(load_default=list)
     carer_condition_codes = Codes(load_default=list)
-    health_data_consent = fields.Boolean(load_default=None, allow_none=True)
+    health_data_consent = ExplicitBoolean(load_default=None, allow_none=True)
     support_types = Choices(SUPPORT_TYPES, required=True)
     modes = Choices(MODES, required=True)
     capacity = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 20))
@@ -146,7 +155,7 @@ class PeerSchema(Schema):
     member_id = fields.Integer(required=True)
     organisation_id = fields.Integer(required=True)
     approved = fields.Boolean(required=True)
-    approved_at = fields.DateTime(allow_none=True)
+    approved_at = UtcDateTime(allow_none=True)
     paused = fields.Boolean(required=True)
     support_types = fields.List(fields.String())
     modes = fields.List(fields.String())
@@ -161,7 +170,7 @@ class PeerSchema(Schema):
     notes = fields.String()
     condition_codes = fields.List(fields.String())
     carer_condition_codes = fields.List(fields.String())
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class PeerListArgs(PageArgs):
@@ -317,7 +326,7 @@ class PlanSchema(Schema):
     outcomes = fields.List(fields.String())
     supports = fields.List(fields.Nested(SupportOutSchema))
     started_without_money = fields.Boolean()
-    signed_off_at = fields.DateTime(allow_none=True)
+    signed_off_at = UtcDateTime(allow_none=True)
     signed_off_on = fields.Date(allow_none=True)
     review_due_on = fields.Date(allow_none=True)
     last_reviewed_on = fields.Date(allow_none=True)
@@ -325,17 +334,17 @@ class PlanSchema(Schema):
     give_and_get_hours_per_month = fields.Integer()
     delivered_minutes = fields.Dict(keys=fields.String(), values=fields.Integer())
     referral_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class SignOffSchema(Schema):
-    wants_peer_support = fields.Boolean(required=True)
-    willing_to_support_others = fields.Boolean(required=True)
+    wants_peer_support = ExplicitBoolean(required=True)
+    willing_to_support_others = ExplicitBoolean(required=True)
     condition_codes = Codes(load_default=list)
     support_types = Choices(SUPPORT_TYPES, load_default=list)
     modes = Choices(MODES, load_default=list)
-    health_data_consent = fields.Boolean(load_default=None, allow_none=True)
-    preferences = fields.Dict(load_default=dict)
+    health_data_consent = ExplicitBoolean(load_default=None, allow_none=True)
+    preferences = fields.Nested(lambda: PreferencesSchema(), load_default=dict)
 
 
 def _plan_body(plan: SupportPlan, referral_id: int | None = None) -> dict:
@@ -429,7 +438,7 @@ class PreferencesSchema(Schema):
 class ReferralCreateSchema(Schema):
     member_id = Id(required=True)
     condition_codes = Codes(load_default=list)
-    health_data_consent = fields.Boolean(load_default=None, allow_none=True)
+    health_data_consent = ExplicitBoolean(load_default=None, allow_none=True)
     postcode = fields.String(allow_none=True, validate=validate.Length(max=20))
     support_types = Choices(SUPPORT_TYPES, required=True)
     modes = Choices(MODES, required=True)
@@ -449,9 +458,9 @@ class ReferralSchema(Schema):
     modes = fields.List(fields.String())
     preferences = fields.Dict()
     is_carer = fields.Boolean()
-    waiting_since = fields.DateTime()
+    waiting_since = UtcDateTime()
     days_waiting = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class ReferralListArgs(PageArgs):
@@ -542,7 +551,7 @@ def close_referral(referral_id):
 
 
 class AuditSchema(Schema):
-    at = fields.DateTime(required=True)
+    at = UtcDateTime(required=True)
     actor_id = fields.Integer(allow_none=True)
     action = fields.String(required=True)
     object_type = fields.String(required=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..clock import utcnow
@@ -11,7 +10,8 @@ from ..timebank import exchanges, listings
 from ..timebank.categories import CATEGORIES
 from ..timebank.durations import MAX_MINUTES, MIN_MINUTES
 from ..timebank.models import EXCHANGE_STATUSES, Exchange
-from .common import Id, PageArgs, api_user, page_of, paginate, write
+from .common import Id, PageArgs, UtcDateTime, api_user, page_of, paginate, write
+from .parsing import ApiBlueprint as Blueprint
 
 blp = Blueprint("api_timebank", __name__, description="Timebank: exchanges, listings, categories")
 
@@ -70,9 +70,9 @@ class ExchangeSchema(Schema):
     description = fields.String(required=True)
     listing_id = fields.Integer(allow_none=True)
     recorded_by_id = fields.Integer(required=True)
-    created_at = fields.DateTime(required=True)
-    settled_at = fields.DateTime(allow_none=True)
-    reversed_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime(required=True)
+    settled_at = UtcDateTime(allow_none=True)
+    reversed_at = UtcDateTime(allow_none=True)
     reversal_reason = fields.String(allow_none=True)
 
 
@@ -108,7 +108,7 @@ class ListingSchema(Schema):
     member_id = fields.Integer(attribute="user_id", required=True)
     member_name = fields.Function(lambda listing: listing.user.name)
     organisation_id = fields.Integer(required=True)
-    created_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
     expires_on = fields.Date(required=True)
 
 
@@ -132,7 +132,7 @@ class PostingSchema(Schema):
     transaction_id = fields.Integer(attribute="id", required=True)
     kind = fields.String(required=True)
     minutes = fields.Function(lambda t: max(leg.amount_minutes for leg in t.legs))
-    created_at = fields.DateTime(required=True)
+    created_at = UtcDateTime(required=True)
 
 
 def _party(actor, data, side):

@@ -122,7 +122,6 @@ def create_peer(
         relationship_kind="own",
         consent_given=consent_given,
         now=now,
-        replace=True,
     )
     conditions.record_conditions(
         session,
@@ -132,7 +131,6 @@ def create_peer(
         relationship_kind="carer",
         consent_given=consent_given,
         now=now,
-        replace=True,
         field="carer_condition_codes",
     )
     if approve:
@@ -170,6 +168,15 @@ def create_draft_from_sign_off(
     )
     session.add(profile)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="peer.created",
+        object_type="peer_profile",
+        object_id=profile.id,
+        member=person,
+        now=now,
+    )
     return profile
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from .. import audit
 from ..auth.models import User
 from ..auth.services import clean_postcode
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from . import conditions
 from .models import MODES, SUPPORT_TYPES, Referral
 from .profiles import coordinates
@@ -146,8 +146,19 @@ def close_referral(session: Session, *, actor: User, referral_id: int, now: date
     referral = get_referral_for(session, actor, referral_id, now=now)
     if not coordinates(actor, referral.organisation_id):
         raise Forbidden("Only coordinators can close referrals.")
+    if referral.status == "closed":
+        raise Conflict("This referral is already closed.", code="already_closed")
     referral.status = "closed"
     referral.closed_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action="referral.closed",
+        object_type="referral",
+        object_id=referral.id,
+        member=referral.member,
+        now=now,
+    )
     return referral
 
 
