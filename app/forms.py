@@ -16,3 +16,31 @@ def show_domain_error(form: FlaskForm, error: DomainError) -> None:
             placed = True
     if not placed:
         form.form_errors.append(error.message)
+
+
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000
+
+
+def id_arg(name: str, message: str = "We could not find that.") -> int | None:
+    """An id from the query string, or None when absent; nonsense is simply not found (404)."""
+    from flask import request
+
+    from .errors import NotFound
+
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
+        raise NotFound(message)
+    return int(raw)
+
+
+def page_arg() -> int:
+    """The page number from the query string: 1 unless it is a sensible positive number."""
+    from flask import request
+
+    raw = request.args.get("page", "1")
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
+        return int(raw)
+    return 1

@@ -24,7 +24,7 @@ from ..auth.services import require_coordinator
 from ..clock import london_date, utcnow
 from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import show_domain_error
+from ..forms import id_arg, page_arg, show_domain_error
 from ..postcodes import district
 from ..templating import format_date
 from . import conditions, plans, profiles, referrals
@@ -57,7 +57,6 @@ from .models import GIVE_AND_GET_TYPES, PeerProfile, Referral, SupportPlan
 bp = Blueprint("peers", __name__)
 
 PER_PAGE = 50
-MAX_ID = 2**31 - 1
 # Refusals a person can put right on the form; NotFound and Forbidden go to the error page.
 FORM_ERRORS = (ValidationFailed, Conflict)
 
@@ -182,17 +181,11 @@ def render_and_commit(template: str, **context):
 
 
 def _id_arg(name: str) -> int | None:
-    """An id from the query string, or None if there is none; nonsense is simply not found."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
-        raise NotFound("We could not find that member.")
-    return int(raw)
+    return id_arg(name, "We could not find that member.")
 
 
 def _page_number() -> int:
-    return request.args.get("page", 1, type=int)
+    return page_arg()
 
 
 def _member_of_my_organisation(member_id: int) -> User:

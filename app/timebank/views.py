@@ -21,7 +21,7 @@ from ..auth.services import get_member_for, require_coordinator
 from ..clock import london_date, utcnow
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import show_domain_error
+from ..forms import id_arg, page_arg, show_domain_error
 from ..postcodes import district
 from ..templating import format_date
 from . import exchanges, listings, services
@@ -108,7 +108,7 @@ def hours():
     return _hours_page(current_user)
 
 
-@bp.get("/members/<int:member_id>/hours")
+@bp.get("/members/<id:member_id>/hours")
 def member_hours(member_id: int):
     return _hours_page(get_member_for(db.session, current_user, member_id))
 
@@ -129,7 +129,7 @@ def hours_csv():
     return _statement_csv(current_user, f"your-hours-{london_date(utcnow()).isoformat()}.csv")
 
 
-@bp.get("/members/<int:member_id>/hours.csv")
+@bp.get("/members/<id:member_id>/hours.csv")
 def member_hours_csv(member_id: int):
     person = get_member_for(db.session, current_user, member_id)
     today = london_date(utcnow()).isoformat()
@@ -190,6 +190,7 @@ def _statement_csv(person: User, filename: str) -> Response:
 def exchanges_page():
     page = db.paginate(
         exchanges.exchanges_for(db.session, actor=current_user),
+        page=page_arg(),
         per_page=PER_PAGE,
         max_per_page=PER_PAGE,
         error_out=False,
@@ -201,7 +202,7 @@ def exchanges_page():
     )
 
 
-@bp.get("/exchanges/<int:exchange_id>", endpoint="exchange")
+@bp.get("/exchanges/<id:exchange_id>", endpoint="exchange")
 def exchange_page(exchange_id: int):
     exchange = exchanges.get_exchange_for(db.session, current_user, exchange_id)
     return _exchange_page(exchange, ReverseForm())
@@ -240,7 +241,7 @@ def _settle(action, exchange_id: int, done: str):
     return redirect(_back_to(exchange_id))
 
 
-@bp.post("/exchanges/<int:exchange_id>/confirm")
+@bp.post("/exchanges/<id:exchange_id>/confirm")
 def exchange_confirm(exchange_id: int):
     return _settle(
         exchanges.confirm_exchange,
@@ -249,14 +250,14 @@ def exchange_confirm(exchange_id: int):
     )
 
 
-@bp.post("/exchanges/<int:exchange_id>/reject")
+@bp.post("/exchanges/<id:exchange_id>/reject")
 def exchange_reject(exchange_id: int):
     return _settle(
         exchanges.reject_exchange, exchange_id, "You turned the exchange down. No hours moved."
     )
 
 
-@bp.post("/exchanges/<int:exchange_id>/reverse")
+@bp.post("/exchanges/<id:exchange_id>/reverse")
 def exchange_reverse(exchange_id: int):
     exchange = exchanges.get_exchange_for(db.session, current_user, exchange_id)
     form = ReverseForm()
@@ -325,7 +326,7 @@ def _prefill(listing, coordinator: bool) -> dict[str, str]:
 @bp.route("/exchanges/new", methods=["GET", "POST"], endpoint="exchange_new")
 def exchange_new():
     now = utcnow()
-    listing_id = request.args.get("listing", type=int)
+    listing_id = id_arg("listing", "We could not find that listing.")
     listing = None
     if listing_id is not None:
         try:
@@ -428,6 +429,7 @@ def listings_page():
                 category=form.category.data or None,
                 keyword=form.q.data,
             ),
+            page=page_arg(),
             per_page=PER_PAGE,
             max_per_page=PER_PAGE,
             error_out=False,
@@ -472,7 +474,7 @@ def listings_mine():
     )
 
 
-@bp.get("/listings/<int:listing_id>", endpoint="listing")
+@bp.get("/listings/<id:listing_id>", endpoint="listing")
 def listing_page(listing_id: int):
     listing = listings.get_listing_for(db.session, current_user, listing_id)
     today = london_date(utcnow())
@@ -487,7 +489,7 @@ def listing_page(listing_id: int):
     )
 
 
-@bp.post("/listings/<int:listing_id>/withdraw")
+@bp.post("/listings/<id:listing_id>/withdraw")
 def listing_withdraw(listing_id: int):
     listings.withdraw_listing(db.session, actor=current_user, listing_id=listing_id, now=utcnow())
     db.session.commit()
@@ -495,7 +497,7 @@ def listing_withdraw(listing_id: int):
     return redirect(url_for("timebank.listing", listing_id=listing_id))
 
 
-@bp.post("/listings/<int:listing_id>/renew")
+@bp.post("/listings/<id:listing_id>/renew")
 def listing_renew(listing_id: int):
     listing = listings.renew_listing(
         db.session, actor=current_user, listing_id=listing_id, now=utcnow()

@@ -93,3 +93,25 @@ def test_documented_errors_and_times_match_what_is_sent(client, coordinator):
     assert set(error["properties"]) == {"error"}
     member = client.get(f"/api/v1/members/{coordinator.id}", headers=bearer(coordinator)).get_json()
     assert member["created_at"].endswith("+00:00")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/exchanges/" + "9" * 30,
+        "/exchanges?page=" + "9" * 30,
+        "/exchanges?page=abc",
+        "/exchanges/new?listing=" + "9" * 30,
+        "/exchanges/new?listing=abc",
+        "/listings?page=-1",
+        "/plans/new?member=" + "9" * 30,
+        "/referrals?page=" + "9" * 30,
+        "/members/" + "9" * 30 + "/hours",
+        "/peers/" + "9" * 30,
+    ],
+)
+def test_pages_answer_nonsense_in_urls_without_a_server_error(client, coordinator, path):
+    from tests.helpers import sign_in
+
+    sign_in(client, coordinator)
+    assert client.get(path).status_code in (200, 404)
