@@ -44,3 +44,8 @@ def page_arg() -> int:
     if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
         return int(raw)
     return 1
+
+
+def is_whole_number(text: str) -> bool:
+    """ASCII digits only, and not absurdly long: "²" and "١" pass str.isdigit() but not int()."""
+    return 0 < len(text) <= 12 and text.isascii() and text.isdigit()

@@ -22,6 +22,8 @@ MAX_ATTEMPTS = 5
 
 
 def queue_email(session: Session, *, to: str, subject: str, body: str) -> OutboxEmail:
+    if len(subject) > 200:
+        subject = subject[:199] + "…"
     email = OutboxEmail(to_address=to, subject=subject, body=body)
     session.add(email)
     session.info["outbox_pending"] = True  # the caller sends once its unit of work commits

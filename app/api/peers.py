@@ -191,6 +191,8 @@ def _peer_body(profile: PeerProfile) -> dict:
     }
     body["condition_codes"] = [c.code for c in rows]
     body["carer_condition_codes"] = [c.code for c in carer]
+    if not profiles.coordinates(api_user(), profile.organisation_id):
+        body.pop("notes", None)  # coordinators' notes about the peer stay with coordinators
     return body
 
 

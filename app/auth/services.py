@@ -34,6 +34,7 @@ from .models import (
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 LIMIT_MINUTES_BOUND = 10_000 * 60
+MAX_RESETS_PER_HOUR = 3
 
 _hasher = PasswordHasher()
 
@@ -245,7 +246,7 @@ def invite(session: Session, *, user: User, now: datetime, base_url: str, days: 
             "This person has no email address to send an invitation to.",
             fields={"email": "Add an email address first."},
         )
-    raw = _issue_user_token(session, user, "invitation", now + timedelta(days=days))
+    raw = _issue_user_token(session, user, "invitation", now + timedelta(days=days), now)
     queue_email(
         session,
         to=user.email,
@@ -259,7 +260,9 @@ def invite(session: Session, *, user: User, now: datetime, base_url: str, days: 
     return raw
 
 
-def _issue_user_token(session: Session, user: User, purpose: str, expires_at: datetime) -> str:
+def _issue_user_token(
+    session: Session, user: User, purpose: str, expires_at: datetime, now: datetime
+) -> str:
     raw = secrets.token_urlsafe(32)
     session.add(
         UserToken(
@@ -303,7 +306,16 @@ def request_password_reset(
     user = session.scalar(select(User).where(User.email == address))
     if user is None or not user.active:
         return
-    raw = _issue_user_token(session, user, "password_reset", now + timedelta(hours=hours))
+    recent = session.scalar(
+        select(func.count()).where(
+            UserToken.user_id == user.id,
+            UserToken.purpose == "password_reset",
+            UserToken.created_at > now - timedelta(hours=1),
+        )
+    )
+    if recent >= MAX_RESETS_PER_HOUR:
+        return  # the earlier emails still work; never flood anyone's inbox
+    raw = _issue_user_token(session, user, "password_reset", now + timedelta(hours=hours), now)
     queue_email(
         session,
         to=address,

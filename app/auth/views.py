@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -30,8 +32,15 @@ def _policy() -> services.ThrottlePolicy:
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never a user-controlled redirect elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    if (
+        target
+        and target.startswith("/")
+        and target.isprintable()
+        and not any(character.isspace() or character == "\\" for character in target)
+    ):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and not target.startswith("//"):
+            return target
     return url_for("main.home")
 
 

@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, StopValidation
 
+from ..forms import is_whole_number
 from .plans import MAX_BUDGET_PENCE
 
 # --- plain-English words for the codes the services use -----------------------------------------
@@ -140,7 +141,7 @@ class WholeNumberField(StringField):
     def pre_validate(self, form):
         self.number = None
         raw = (self.data or "").strip()
-        if not raw.isdigit() or not self.minimum <= int(raw) <= self.maximum:
+        if not is_whole_number(raw) or not self.minimum <= int(raw) <= self.maximum:
             raise StopValidation(self.message)
         self.number = int(raw)
 
@@ -212,7 +213,7 @@ class DateInputField(Field):
         if missing:
             self._fail(f"{self.noun} must include a {' and a '.join(missing)}.", missing)
             return None
-        not_numbers = tuple(p for p in DATE_PARTS if not self.parts[p].isdigit())
+        not_numbers = tuple(p for p in DATE_PARTS if not is_whole_number(self.parts[p]))
         if not_numbers:
             self._fail(f"{self.noun} must be a real date, written in numbers.", not_numbers)
             return None
@@ -222,7 +223,7 @@ class DateInputField(Field):
         day, month, year = (int(self.parts[p]) for p in DATE_PARTS)
         try:
             return date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             self._fail(
                 f"{self.noun} must be a real date.",
                 ("month",) if not 1 <= month <= 12 else ("day",),
@@ -369,7 +370,7 @@ class SupportForm(FlaskForm):
                 self.type.errors.append("Choose the kind of give and get.")
                 valid = False
             raw = (self.hours_per_month.data or "").strip()
-            if not raw.isdigit() or not 0 <= int(raw) <= 744:
+            if not is_whole_number(raw) or not 0 <= int(raw) <= 744:
                 self.hours_per_month.errors.append(
                     "Enter the hours a month as a whole number, from 0 to 744."
                 )

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 MIN_MINUTES = 1
 MAX_MINUTES = 24 * 60
+MAX_TEXT = 40  # "1 hour and 30 minutes" is 21; anything far longer is not a time
 
 _UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?|m)(?![a-z])", re.IGNORECASE)
 
@@ -27,6 +28,8 @@ def parse_duration(
     Where the question asks for hours (a gift of hours), ``bare_numbers_are_hours`` reads "30"
     as 30 hours rather than 30 minutes."""
     raw = (text or "").strip().lower()
+    if len(raw) > MAX_TEXT:
+        raise InvalidDuration("Enter how long it took in a few characters, like 1h 30m.")
     if not raw:
         raise InvalidDuration("Enter how long it took, like 1h 30m or 90 minutes.")
     minutes = _parse(raw, bare_numbers_are_hours)

@@ -13,6 +13,7 @@ from wtforms import BooleanField, Field, RadioField, SelectField, StringField, T
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
+from ..forms import is_whole_number
 from .categories import CATEGORIES
 from .durations import InvalidDuration, parse_duration
 from .exchanges import GIFT_MAX_MINUTES
@@ -119,7 +120,7 @@ class DateInputField(Field):
         if missing:
             self._fail(f"{self.noun} must include a {' and a '.join(missing)}.", missing)
             return None
-        not_numbers = tuple(part for part in DATE_PARTS if not self.parts[part].isdigit())
+        not_numbers = tuple(part for part in DATE_PARTS if not is_whole_number(self.parts[part]))
         if not_numbers:
             self._fail(f"{self.noun} must be a real date, written in numbers.", not_numbers)
             return None
@@ -129,7 +130,7 @@ class DateInputField(Field):
         day, month, year = (int(self.parts[part]) for part in DATE_PARTS)
         try:
             return date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             self._fail(
                 f"{self.noun} must be a real date.",
                 ("month",) if not 1 <= month <= 12 else ("day",),

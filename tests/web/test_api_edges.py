@@ -115,3 +115,98 @@ def test_pages_answer_nonsense_in_urls_without_a_server_error(client, coordinato
 
     sign_in(client, coordinator)
     assert client.get(path).status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "/%0A/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+    ],
+)
+def test_sign_in_never_redirects_off_site_or_fails(client, target):
+    from tests.factories import TEST_PASSWORD
+
+    user = UserFactory()
+    response = client.post(
+        f"/sign-in?next={target}", data={"email": user.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_a_very_long_duration_is_refused_at_once():
+    from app.timebank.durations import InvalidDuration, parse_duration
+
+    with pytest.raises(InvalidDuration):
+        parse_duration("1" * 20000 + "x")
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999", "١"])
+def test_date_and_number_boxes_with_odd_digits_are_form_errors(client, coordinator, value):
+    from tests.helpers import sign_in
+
+    sign_in(client, coordinator)
+    response = client.post(
+        "/exchanges/new",
+        data={
+            "occurred_on-day": value,
+            "occurred_on-month": "1",
+            "occurred_on-year": "2025",
+            "minutes": "1h",
+        },
+    )
+    assert response.status_code == 200
+    person = UserFactory(organisation=coordinator.organisation)
+    response = client.post(
+        "/peers/new", data={"member_id": str(person.id), "capacity": value, "travel_km": value}
+    )
+    assert response.status_code == 200
+
+
+def test_peer_notes_are_for_coordinators_only(client, coordinator):
+    person = UserFactory(organisation=coordinator.organisation)
+    created = client.post(
+        "/api/v1/peers",
+        json={
+            "member_id": person.id,
+            "support_types": ["talk"],
+            "modes": ["phone"],
+            "notes": "Private note",
+        },
+        headers=bearer(coordinator),
+    ).get_json()
+    assert created["notes"] == "Private note"
+    own_view = client.get(f"/api/v1/peers/{created['id']}", headers=bearer(person)).get_json()
+    assert "notes" not in own_view
+
+
+def test_password_reset_emails_are_limited(client, session):
+    from sqlalchemy import func, select
+
+    from app.auth.models import OutboxEmail
+
+    user = UserFactory()
+    for _ in range(6):
+        client.post("/password/forgot", data={"email": user.email})
+    sent = session.scalar(
+        select(func.count()).select_from(OutboxEmail).where(OutboxEmail.to_address == user.email)
+    )
+    assert sent == 3
+
+
+def test_long_organisation_names_fit_the_invitation_subject(client, session):
+    from tests.factories import AdminFactory
+
+    admin = AdminFactory()
+    organisation = client.post(
+        "/api/v1/organisations", json={"name": "L" * 199}, headers=bearer(admin)
+    ).get_json()
+    response = client.post(
+        "/api/v1/members",
+        json={"name": "Invitee", "email": "inv@example.org", "organisation_id": organisation["id"]},
+        headers=bearer(admin),
+    )
+    assert response.status_code == 201
