@@ -67,7 +67,124 @@ def load_demo(now=None) -> dict[str, User]:
         )
     db.session.flush()
     _load_timebank(organisation, people, now)
+    _load_peers(organisation, people, now)
     return people
+
+
+def _load_peers(organisation: Organisation, people: dict[str, User], now) -> None:
+    """An approved peer, a signed-off plan with its referral, and a draft plan — once."""
+    from datetime import date, timedelta
+
+    from .peers import plans, profiles
+    from .peers.models import SupportPlan
+
+    if db.session.scalar(
+        select(SupportPlan.id).where(SupportPlan.organisation_id == organisation.id)
+    ):
+        return
+    coordinator = people[COORDINATOR[1]]
+    profiles.create_peer(
+        db.session,
+        actor=coordinator,
+        member_id=people["esther@example.org"].id,
+        details=profiles.PeerDetails(
+            support_types=["talk", "support_planning", "accompany"],
+            modes=["in_person", "phone"],
+            languages=["English", "Twi"],
+            capacity=2,
+            travel_km=8,
+            gender="female",
+            references_checked_on=date(2025, 3, 1),
+            dbs_checked_on=date(2025, 3, 14),
+            training_completed_on=date(2025, 4, 2),
+        ),
+        condition_codes=["multiple_sclerosis"],
+        carer_condition_codes=[],
+        consent_given=True,
+        approve=True,
+        now=now - timedelta(days=200),
+    )
+    signed = plans.create_plan(
+        db.session,
+        actor=coordinator,
+        details=plans.PlanDetails(
+            member_id=people["farhan@example.org"].id,
+            budget_pence=1_450_000,
+            management="mixed",
+            split_pence={"notional": 1_000_000, "direct_payment": 450_000},
+            outcomes=[
+                "I want to get to the mosque on Fridays without relying on my brother",
+                "I want to cook for myself again",
+            ],
+            supports=[
+                plans.SupportLine(
+                    kind="paid",
+                    description="Personal assistant, 6 hours a week",
+                    provider="Employed directly",
+                    annual_pence=980_000,
+                ),
+                plans.SupportLine(
+                    kind="paid",
+                    description="Physiotherapy sessions",
+                    provider="Leeds Physio Co-op",
+                    annual_pence=470_000,
+                ),
+                plans.SupportLine(
+                    kind="give_and_get",
+                    type="timebank",
+                    description="Lifts and help with the shopping",
+                    hours_per_month=6,
+                ),
+                plans.SupportLine(
+                    kind="give_and_get",
+                    type="peer",
+                    description="Talking to someone who lives with MS",
+                    hours_per_month=2,
+                ),
+                plans.SupportLine(
+                    kind="give_and_get",
+                    type="family",
+                    description="Brother helps with forms",
+                    hours_per_month=4,
+                ),
+            ],
+        ),
+        now=now - timedelta(days=20),
+    )
+    plans.sign_off(
+        db.session,
+        actor=coordinator,
+        plan_id=signed.id,
+        answers=plans.SignOff(
+            wants_peer_support=True,
+            willing_to_support_others=True,
+            condition_codes=["multiple_sclerosis"],
+            support_types=["talk", "support_planning"],
+            modes=["phone", "in_person"],
+            languages=["Urdu", "English"],
+            consent_given=True,
+        ),
+        now=now - timedelta(days=16),
+    )
+    plans.create_plan(
+        db.session,
+        actor=coordinator,
+        details=plans.PlanDetails(
+            member_id=people["chloe@example.org"].id,
+            budget_pence=0,
+            started_without_money=True,
+            outcomes=["Get to my hospital appointments with someone I trust"],
+            supports=[
+                plans.SupportLine(
+                    kind="give_and_get",
+                    type="community",
+                    description="Church lunch club on Wednesdays",
+                    hours_per_month=8,
+                ),
+            ],
+        ),
+        now=now - timedelta(days=2),
+    )
 
 
 LISTINGS = [

@@ -14,6 +14,8 @@ from app.demo import DEMO_ORGANISATION
 ADMIN = "admin@example.org"
 COORDINATOR = "coordinator@example.org"
 MEMBER = "amina@example.org"
+BUDGET_HOLDER = "farhan@example.org"  # signed-off plan 1, referral 1, draft peer profile 2
+PEER = "esther@example.org"  # approved peer 1
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,25 @@ PAGES: list[Page] = [
     Page(COORDINATOR, "/members/3/health", "Amina Hussain’s health conditions and consent"),
     Page(COORDINATOR, "/audit", "Audit trail"),
     Page(COORDINATOR, "/conditions", "Conditions"),
+    Page(COORDINATOR, "/plans/1", "Farhan Iqbal"),
+    Page(COORDINATOR, "/plans/2", "Chloe Evans"),
+    Page(COORDINATOR, "/plans/2/sign-off", "Sign off Chloe Evans’s plan"),
+    Page(COORDINATOR, "/plans/1/edit", "Change the plan for Farhan Iqbal"),
+    Page(COORDINATOR, "/plans/2/supports/new", "Add a support"),
+    Page(COORDINATOR, "/referrals/1", "Farhan Iqbal"),
+    Page(COORDINATOR, "/peers/1", "Esther Mensah"),
+    Page(COORDINATOR, "/peers/2", "Farhan Iqbal"),
+    Page(COORDINATOR, "/peers/1/edit", "Change Esther Mensah’s details and checks"),
+    Page(COORDINATOR, "/members/8/health", "Farhan Iqbal’s health conditions and consent"),
+    Page(COORDINATOR, "/audit?member=8", "Audit trail for Farhan Iqbal"),
+    # A budget holder and a peer see their own, and nobody else's
+    Page(BUDGET_HOLDER, "/plans/1", "Your support plan"),
+    Page(BUDGET_HOLDER, "/referrals/1", "Your referral"),
+    Page(BUDGET_HOLDER, "/members/8/health", "Your health conditions and consent"),
+    Page(BUDGET_HOLDER, "/peers/2", "Your peer profile"),
+    Page(MEMBER, "/plans/1", "Page not found", status=404),
+    Page(MEMBER, "/referrals/1", "Page not found", status=404),
+    Page(PEER, "/peers/1", "Your peer profile"),
     Page(COORDINATOR, "/hours", "Your hours"),
     Page(COORDINATOR, "/members", f"Members of {DEMO_ORGANISATION}"),
     Page(COORDINATOR, "/members/new", "Add a member"),

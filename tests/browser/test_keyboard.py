@@ -90,3 +90,43 @@ def test_coordinator_adds_a_member_with_the_keyboard_alone(page: Page):
         "You have signed out"
     )
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+def tab_to_prefix(page: Page, prefix: str):
+    """Tab until the focused element's accessible name starts with ``prefix``."""
+    for _ in range(MAX_TABS * 2):
+        page.keyboard.press("Tab")
+        element = focused_element(page)
+        if element is not None and (element["name"] or "").startswith(prefix):
+            assert_focus_visible(page)
+            return element
+    raise AssertionError(f"Tab never reached a control named {prefix!r} on {page.url}")
+
+
+def test_members_record_and_confirm_an_exchange_with_the_keyboard_alone(new_page):
+    # Ivy records that she gave Leon half an hour.
+    page = new_page("ivy@example.org")
+    page.goto("/exchanges/new")
+    tab_to(page, id="direction")
+    page.keyboard.press("Space")
+    tab_to(page, id="other")
+    page.keyboard.type("Leon")
+    tab_to(page, id="minutes")
+    page.keyboard.type("30m")
+    tab_to(page, id="category")
+    page.keyboard.type("Company")
+    tab_to(page, id="description")
+    page.keyboard.type("A walk round the park")
+    tab_to(page, name="Record exchange")
+    page.keyboard.press("Enter")
+    banner = page.locator(".govuk-notification-banner--success")
+    expect(banner).to_contain_text("Leon Ward")
+
+    # Leon confirms it from his list of exchanges waiting for him.
+    page = new_page("leon@example.org")
+    page.goto("/exchanges")
+    tab_to_prefix(page, "Confirm")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    page.goto("/hours")
+    expect(page.locator("main")).to_contain_text("A walk round the park")
