@@ -326,3 +326,5 @@ def seed_demo() -> None:
     click.echo(f"  coordinator: {COORDINATOR[1]}")
     click.echo(f"  admin:       {ADMIN[1]}")
     click.echo(f"  member:      {MEMBERS[0][1]}")
+    click.echo("  budget holder with a signed-off plan: farhan@example.org")
+    click.echo("  approved peer: esther@example.org")
