@@ -66,6 +66,9 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
 
     TIMEZONE = "Europe/London"
+    # Support plans: the first review falls this many months after sign-off, then every N months.
+    PLAN_FIRST_REVIEW_MONTHS = int(os.environ.get("PLAN_FIRST_REVIEW_MONTHS", "3"))
+    PLAN_REVIEW_INTERVAL_MONTHS = int(os.environ.get("PLAN_REVIEW_INTERVAL_MONTHS", "12"))
 
 
 class DevelopmentConfig(Config):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -414,7 +415,12 @@ def sign_off(data, plan_id):
         **data,
     )
     plan, referral = plans.sign_off(
-        db.session, actor=api_user(), plan_id=plan_id, answers=answers, now=utcnow()
+        db.session,
+        actor=api_user(),
+        plan_id=plan_id,
+        answers=answers,
+        now=utcnow(),
+        first_review_months=current_app.config["PLAN_FIRST_REVIEW_MONTHS"],
     )
     return _plan_body(plan, referral.id if referral else None)
 
@@ -423,9 +429,15 @@ def sign_off(data, plan_id):
 @write
 @blp.response(200, PlanSchema)
 def review_plan(plan_id):
-    """Record that the plan was reviewed: the next review falls 12 months on."""
+    """Record that the plan was reviewed: the next review falls 12 months on (configurable)."""
     return _plan_body(
-        plans.record_review(db.session, actor=api_user(), plan_id=plan_id, now=utcnow())
+        plans.record_review(
+            db.session,
+            actor=api_user(),
+            plan_id=plan_id,
+            now=utcnow(),
+            interval_months=current_app.config["PLAN_REVIEW_INTERVAL_MONTHS"],
+        )
     )
 
 

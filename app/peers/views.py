@@ -13,7 +13,7 @@ import copy
 from itertools import groupby
 from operator import attrgetter
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
@@ -454,7 +454,12 @@ def plan_sign_off(plan_id: int):
         )
         try:
             plan, _referral = plans.sign_off(
-                db.session, actor=current_user, plan_id=plan.id, answers=answers, now=now
+                db.session,
+                actor=current_user,
+                plan_id=plan.id,
+                answers=answers,
+                now=now,
+                first_review_months=current_app.config["PLAN_FIRST_REVIEW_MONTHS"],
             )
         except FORM_ERRORS as error:
             db.session.rollback()
@@ -472,7 +477,13 @@ def plan_sign_off(plan_id: int):
 def plan_review(plan_id: int):
     require_coordinator(current_user)
     try:
-        plan = plans.record_review(db.session, actor=current_user, plan_id=plan_id, now=utcnow())
+        plan = plans.record_review(
+            db.session,
+            actor=current_user,
+            plan_id=plan_id,
+            now=utcnow(),
+            interval_months=current_app.config["PLAN_REVIEW_INTERVAL_MONTHS"],
+        )
     except Conflict as error:
         db.session.rollback()
         flash(error.message, "info")

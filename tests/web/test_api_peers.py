@@ -437,3 +437,21 @@ def test_members_cannot_create_plans_peers_or_referrals(client, org_people):
         403,
     )
     assert Referral  # imported for the schema check below
+
+
+def test_review_schedule_is_configurable(app, client, org_people):
+    from datetime import date
+
+    app.config["PLAN_FIRST_REVIEW_MONTHS"] = 6
+    try:
+        headers = bearer(org_people["coordinator"])
+        plan = client.post("/api/v1/plans", json={**PLAN, "member_id": org_people["person"].id}, headers=headers).get_json()
+        signed = client.post(
+            f"/api/v1/plans/{plan['id']}/sign-off",
+            json={"wants_peer_support": False, "willing_to_support_others": False},
+            headers=headers,
+        ).get_json()
+    finally:
+        app.config["PLAN_FIRST_REVIEW_MONTHS"] = 3
+    signed_on, due = date.fromisoformat(signed["signed_off_on"]), date.fromisoformat(signed["review_due_on"])
+    assert (due.year * 12 + due.month) - (signed_on.year * 12 + signed_on.month) == 6
