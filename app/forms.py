@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf import FlaskForm
+from wtforms import Field
+from wtforms.utils import unset_value
+from wtforms.validators import StopValidation
 
 from .errors import DomainError
 
@@ -49,3 +54,85 @@ def page_arg() -> int:
 def is_whole_number(text: str) -> bool:
     """ASCII digits only, and not absurdly long: "²" and "١" pass str.isdigit() but not int()."""
     return 0 < len(text) <= 12 and text.isascii() and text.isdigit()
+
+
+DATE_PARTS = ("day", "month", "year")
+
+
+class DateInputField(Field):
+    """The GOV.UK date input: three boxes named ``<name>-day``, ``<name>-month``, ``<name>-year``.
+
+    ``parts`` keeps what was typed (so a mistake is shown back as typed) and ``error_parts``
+    says which boxes to highlight. With ``required=False`` all three empty means "no date".
+    """
+
+    def __init__(
+        self,
+        label=None,
+        validators=None,
+        *,
+        noun="The date",
+        required=True,
+        required_message="Enter the date it happened, for example 27 3 2025.",
+        **kwargs,
+    ):
+        super().__init__(label, validators, **kwargs)
+        self.noun = noun
+        self.required = required
+        self.required_message = required_message
+        self.parts = dict.fromkeys(DATE_PARTS, "")
+        self.error_parts: tuple[str, ...] = ()
+        self._problem: str | None = None
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self._problem = None
+        self.error_parts = ()
+        if data is unset_value:
+            data = self.default() if callable(self.default) else self.default
+        self.object_data = data
+        self.data = data if isinstance(data, date) else None
+        self.parts = {
+            part: str(getattr(self.data, part)) if self.data else "" for part in DATE_PARTS
+        }
+        if formdata is None:
+            return
+        self.parts = {
+            part: (formdata.get(f"{self.name}-{part}") or "").strip() for part in DATE_PARTS
+        }
+        self.raw_data = list(self.parts.values())
+        self.data = self._parse()
+
+    def _fail(self, message: str, parts: tuple[str, ...]) -> None:
+        self._problem = message
+        self.error_parts = parts
+
+    def _parse(self) -> date | None:
+        missing = tuple(part for part in DATE_PARTS if not self.parts[part])
+        if len(missing) == len(DATE_PARTS):
+            if self.required:
+                self._fail(self.required_message, DATE_PARTS)
+            return None
+        if missing:
+            self._fail(f"{self.noun} must include a {' and a '.join(missing)}.", missing)
+            return None
+        not_numbers = tuple(part for part in DATE_PARTS if not is_whole_number(self.parts[part]))
+        if not_numbers:
+            self._fail(f"{self.noun} must be a real date, written in numbers.", not_numbers)
+            return None
+        if len(self.parts["year"]) != 4:
+            self._fail("The year must include 4 numbers, like 2025.", ("year",))
+            return None
+        day, month, year = (int(self.parts[part]) for part in DATE_PARTS)
+        try:
+            return date(year, month, day)
+        except (ValueError, OverflowError):
+            self._fail(
+                f"{self.noun} must be a real date.",
+                ("month",) if not 1 <= month <= 12 else ("day",),
+            )
+            return None
+
+    def pre_validate(self, form):
+        if self._problem:
+            raise StopValidation(self._problem)

@@ -8,23 +8,20 @@ rule about what is allowed (consent, the DBS rule, a mixed budget that adds up).
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    Field,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, StopValidation
 
-from ..forms import is_whole_number
+from ..forms import DateInputField, is_whole_number
 from .plans import MAX_BUDGET_PENCE
 
 # --- plain-English words for the codes the services use -----------------------------------------
@@ -173,66 +170,9 @@ class YesNoField(RadioField):
         return self.data == "yes"
 
 
-DATE_PARTS = ("day", "month", "year")
-
-
-class DateInputField(Field):
-    """An optional GOV.UK date input: boxes named ``<name>-day``, ``-month`` and ``-year``.
-
-    All empty is "no date"; ``parts`` keeps what was typed, ``error_parts`` the boxes to highlight.
-    """
-
-    def __init__(self, label=None, validators=None, *, noun="The date", **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.noun = noun
-        self.parts = dict.fromkeys(DATE_PARTS, "")
-        self.error_parts: tuple[str, ...] = ()
-        self._problem: str | None = None
-
-    def process(self, formdata, data=unset_value, extra_filters=None):
-        self.process_errors = []
-        self._problem, self.error_parts = None, ()
-        if data is unset_value:
-            data = self.default() if callable(self.default) else self.default
-        self.object_data = data
-        self.data = data if isinstance(data, date) else None
-        self.parts = {p: str(getattr(self.data, p)) if self.data else "" for p in DATE_PARTS}
-        if formdata is None:
-            return
-        self.parts = {p: (formdata.get(f"{self.name}-{p}") or "").strip() for p in DATE_PARTS}
-        self.raw_data = list(self.parts.values())
-        self.data = self._parse()
-
-    def _fail(self, message: str, parts: tuple[str, ...]) -> None:
-        self._problem, self.error_parts = message, parts
-
-    def _parse(self) -> date | None:
-        missing = tuple(p for p in DATE_PARTS if not self.parts[p])
-        if len(missing) == len(DATE_PARTS):
-            return None
-        if missing:
-            self._fail(f"{self.noun} must include a {' and a '.join(missing)}.", missing)
-            return None
-        not_numbers = tuple(p for p in DATE_PARTS if not is_whole_number(self.parts[p]))
-        if not_numbers:
-            self._fail(f"{self.noun} must be a real date, written in numbers.", not_numbers)
-            return None
-        if len(self.parts["year"]) != 4:
-            self._fail("The year must include 4 numbers, like 2025.", ("year",))
-            return None
-        day, month, year = (int(self.parts[p]) for p in DATE_PARTS)
-        try:
-            return date(year, month, day)
-        except (ValueError, OverflowError):
-            self._fail(
-                f"{self.noun} must be a real date.",
-                ("month",) if not 1 <= month <= 12 else ("day",),
-            )
-            return None
-
-    def pre_validate(self, form):
-        if self._problem:
-            raise StopValidation(self._problem)
+def OptionalDateField(label=None, *, noun="The date", **kwargs) -> DateInputField:  # noqa: N802
+    """A date that may be left empty (a check not yet done)."""
+    return DateInputField(label, noun=noun, required=False, **kwargs)
 
 
 def member_field() -> SelectField:
@@ -453,9 +393,9 @@ class PeerDetailsForm(FlaskForm):
         default="5",
     )
     gender = gender_field("Their gender (optional)")
-    references_checked_on = DateInputField("References checked on", noun="The references date")
-    dbs_checked_on = DateInputField("DBS check date", noun="The DBS check date")
-    training_completed_on = DateInputField("Training completed on", noun="The training date")
+    references_checked_on = OptionalDateField("References checked on", noun="The references date")
+    dbs_checked_on = OptionalDateField("DBS check date", noun="The DBS check date")
+    training_completed_on = OptionalDateField("Training completed on", noun="The training date")
     notes = TextAreaField(
         "Notes for coordinators (optional)",
         validators=[Length(max=2000, message="Use 2,000 characters or fewer.")],

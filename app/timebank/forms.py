@@ -6,19 +6,15 @@ list); the services in ``exchanges`` and ``listings`` own every rule about what 
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, RadioField, SelectField, StringField, TextAreaField
-from wtforms.utils import unset_value
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from ..forms import is_whole_number
+from ..forms import DateInputField
 from .categories import CATEGORIES
 from .durations import InvalidDuration, parse_duration
 from .exchanges import GIFT_MAX_MINUTES
 
-DATE_PARTS = ("day", "month", "year")
 CATEGORY_CHOICES = [("", "Choose a category"), *CATEGORIES.items()]
 DURATION_HINT = "For example, 1.5, 1h 30m or 90 minutes."
 MAX_TEXT = 2000
@@ -64,82 +60,6 @@ class DurationField(StringField):
             self.minutes = parse_duration(self.data or "", **options)
         except InvalidDuration as error:
             raise StopValidation(str(error)) from None
-
-
-class DateInputField(Field):
-    """The GOV.UK date input: three boxes named ``<name>-day``, ``<name>-month``, ``<name>-year``.
-
-    ``parts`` keeps what was typed (so a mistake is shown back as typed) and ``error_parts``
-    says which boxes to highlight.
-    """
-
-    def __init__(
-        self,
-        label=None,
-        validators=None,
-        *,
-        noun="The date",
-        required_message="Enter the date it happened, for example 27 3 2025.",
-        **kwargs,
-    ):
-        super().__init__(label, validators, **kwargs)
-        self.noun = noun
-        self.required_message = required_message
-        self.parts = dict.fromkeys(DATE_PARTS, "")
-        self.error_parts: tuple[str, ...] = ()
-        self._problem: str | None = None
-
-    def process(self, formdata, data=unset_value, extra_filters=None):
-        self.process_errors = []
-        self._problem = None
-        self.error_parts = ()
-        if data is unset_value:
-            data = self.default() if callable(self.default) else self.default
-        self.object_data = data
-        self.data = data if isinstance(data, date) else None
-        self.parts = {
-            part: str(getattr(self.data, part)) if self.data else "" for part in DATE_PARTS
-        }
-        if formdata is None:
-            return
-        self.parts = {
-            part: (formdata.get(f"{self.name}-{part}") or "").strip() for part in DATE_PARTS
-        }
-        self.raw_data = list(self.parts.values())
-        self.data = self._parse()
-
-    def _fail(self, message: str, parts: tuple[str, ...]) -> None:
-        self._problem = message
-        self.error_parts = parts
-
-    def _parse(self) -> date | None:
-        missing = tuple(part for part in DATE_PARTS if not self.parts[part])
-        if len(missing) == len(DATE_PARTS):
-            self._fail(self.required_message, DATE_PARTS)
-            return None
-        if missing:
-            self._fail(f"{self.noun} must include a {' and a '.join(missing)}.", missing)
-            return None
-        not_numbers = tuple(part for part in DATE_PARTS if not is_whole_number(self.parts[part]))
-        if not_numbers:
-            self._fail(f"{self.noun} must be a real date, written in numbers.", not_numbers)
-            return None
-        if len(self.parts["year"]) != 4:
-            self._fail("The year must include 4 numbers, like 2025.", ("year",))
-            return None
-        day, month, year = (int(self.parts[part]) for part in DATE_PARTS)
-        try:
-            return date(year, month, day)
-        except (ValueError, OverflowError):
-            self._fail(
-                f"{self.noun} must be a real date.",
-                ("month",) if not 1 <= month <= 12 else ("day",),
-            )
-            return None
-
-    def pre_validate(self, form):
-        if self._problem:
-            raise StopValidation(self._problem)
 
 
 # --- exchanges ----------------------------------------------------------------------------------
