@@ -398,10 +398,19 @@ def api_token_by_raw(session: Session, raw: str) -> ApiToken | None:
 
 
 def user_for_api_token(session: Session, raw: str, now: datetime) -> User | None:
-    token = api_token_by_raw(session, raw)
-    if token is None or token.revoked_at is not None or not token.user.active:
+    """The active user a live (unrevoked) token belongs to, or None.
+
+    Every API request runs this, so it is one query that returns the user alone: the token row
+    only decides whether there is a match, it is never needed as an object.
+    """
+    user = session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
+    )
+    if user is None or not user.active:
         return None
-    return token.user
+    return user
 
 
 def revoke_api_token(session: Session, *, actor: User, token_id: int, now: datetime) -> None:

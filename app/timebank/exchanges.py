@@ -54,13 +54,17 @@ def can_see(actor: User, exchange: Exchange) -> bool:
     )
 
 
-def get_exchange_for(
-    session: Session, actor: User, exchange_id: int, *, lock: bool = False
-) -> Exchange:
+def _select_exchange(session: Session, exchange_id: int, *, lock: bool) -> Exchange | None:
     statement = select(Exchange).where(Exchange.id == exchange_id)
     if lock:
         statement = statement.with_for_update().execution_options(populate_existing=True)
-    exchange = session.scalar(statement)
+    return session.scalar(statement)
+
+
+def get_exchange_for(
+    session: Session, actor: User, exchange_id: int, *, lock: bool = False
+) -> Exchange:
+    exchange = _select_exchange(session, exchange_id, lock=lock)
     if exchange is None or not can_see(actor, exchange):
         raise NotFound("We could not find that exchange.")
     return exchange
@@ -70,8 +74,17 @@ def get_exchange_for(
 
 
 def member_party(session: Session, actor: User, member_id: int, field: str) -> Account:
-    """The hours account of a member the actor may name in an exchange (same organisation)."""
-    person = session.get(User, member_id)
+    """The hours account of a member the actor may name in an exchange (same organisation).
+
+    The person and their account come in one query: every recorded exchange names two parties,
+    so this runs twice a request.
+    """
+    row = session.execute(
+        select(User, Account)
+        .outerjoin(Account, Account.user_id == User.id)
+        .where(User.id == member_id)
+    ).one_or_none()
+    person, account = row if row is not None else (None, None)
     if person is None or not (person.organisation_id == actor.organisation_id or actor.is_admin):
         raise ValidationFailed(
             "Choose a member of your organisation.",
@@ -82,7 +95,9 @@ def member_party(session: Session, actor: User, member_id: int, field: str) -> A
             f"{person.name} can no longer take part in exchanges.",
             fields={field: "This person's account is closed."},
         )
-    return member_account(session, person)
+    if account is None:
+        raise NotFound("This person has no hours account.")
+    return account
 
 
 def organisation_party(session: Session, actor: User, organisation_id: int, field: str) -> Account:
@@ -177,7 +192,13 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
     return exchange
 
 
-def _settle_confirmed(session: Session, exchange: Exchange, actor: User, now: datetime) -> None:
+def _settle_confirmed(
+    session: Session,
+    exchange: Exchange,
+    actor: User,
+    now: datetime,
+    locked: dict[int, Account] | None = None,
+) -> None:
     ledger.post(
         session,
         organisation_id=exchange.organisation_id,
@@ -189,6 +210,7 @@ def _settle_confirmed(session: Session, exchange: Exchange, actor: User, now: da
         actor=actor,
         now=now,
         exchange_id=exchange.id,
+        locked=locked,
     )
     exchange.status = "confirmed"
     exchange.awaiting_account_id = None
@@ -223,11 +245,25 @@ def may_settle(actor: User, exchange: Exchange) -> bool:
 
 
 def confirm_exchange(session: Session, *, actor: User, exchange_id: int, now: datetime) -> Exchange:
-    exchange = get_exchange_for(session, actor, exchange_id, lock=True)
+    """Confirm a pending exchange and post it.
+
+    The exchange row is locked first (so it is confirmed at most once), then its two accounts in
+    ascending id order, as every posting locks them. Who may see and settle it is decided on
+    those locked accounts, which the posting then uses: each account is read once, not once
+    for the permission checks and again for the posting.
+    """
+    exchange = _select_exchange(session, exchange_id, lock=True)
+    if exchange is None:
+        raise NotFound("We could not find that exchange.")
+    locked = ledger.lock_accounts(
+        session, [exchange.provider_account_id, exchange.receiver_account_id]
+    )
+    if not can_see(actor, exchange):
+        raise NotFound("We could not find that exchange.")
     _require_pending(exchange)
     if not may_settle(actor, exchange):
         raise Forbidden("The other person confirms this exchange, or a coordinator.")
-    _settle_confirmed(session, exchange, actor, now)
+    _settle_confirmed(session, exchange, actor, now, locked)
     return exchange
 
 
@@ -328,6 +364,7 @@ def donate_to_chest(
         actor=actor,
         now=now,
         reason="Donation to the community chest",
+        locked=locked,
     )
 
 

@@ -9,13 +9,14 @@ a correction is a reversal that posts the opposite legs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import audit
+from ..audit import AuditEvent
 from ..auth.models import User
 from ..errors import Conflict
 from .durations import describe_minutes
@@ -28,34 +29,56 @@ class BalanceLimit(Conflict):
 
 
 def lock_accounts(session: Session, account_ids: Sequence[int]) -> dict[int, Account]:
-    """Lock the accounts in ascending id order and reload their balances from the database."""
+    """Lock the accounts in ascending id order and reload their balances from the database.
+
+    Each account's organisation comes in the same statement, because a member's limits are its
+    organisation's and ``check_limits`` reads them under the lock. Only the account rows are
+    locked (FOR UPDATE OF account): organisations are read, never changed, by a posting.
+    """
     accounts = session.scalars(
         select(Account)
+        .join(Account.organisation)
+        .options(contains_eager(Account.organisation))
         .where(Account.id.in_(sorted(set(account_ids))))
         .order_by(Account.id)
-        .with_for_update()
+        .with_for_update(of=Account)
         .execution_options(populate_existing=True)
     ).all()
     return {account.id: account for account in accounts}
 
 
 def check_limits(account: Account, amount: int) -> None:
-    """Raise BalanceLimit if moving ``amount`` minutes would take the account past a limit."""
+    """Raise BalanceLimit if moving ``amount`` minutes would take the account past a limit.
+
+    The holder's name is only looked up when the check fails: naming a member loads their user
+    row, and a passing check (nearly every posting) has no use for it.
+    """
     limits = limits_for(account)
     after = account.balance_minutes + amount
-    name = account_name(account)
     if amount < 0 and limits.min_minutes is not None and after < limits.min_minutes:
         raise BalanceLimit(
-            f"This would take {name}'s balance to {describe_minutes(after)}, and it cannot go "
-            f"below {describe_minutes(limits.min_minutes)}. Nothing has been moved.",
+            f"This would take {account_name(account)}'s balance to {describe_minutes(after)}, "
+            f"and it cannot go below {describe_minutes(limits.min_minutes)}. "
+            "Nothing has been moved.",
             fields={"minutes": "This is more time than the balance allows."},
         )
     if amount > 0 and limits.max_minutes is not None and after > limits.max_minutes:
         raise BalanceLimit(
-            f"This would take {name}'s balance to {describe_minutes(after)}, and it cannot go "
-            f"above {describe_minutes(limits.max_minutes)}. Nothing has been moved.",
+            f"This would take {account_name(account)}'s balance to {describe_minutes(after)}, "
+            f"and it cannot go above {describe_minutes(limits.max_minutes)}. "
+            "Nothing has been moved.",
             fields={"minutes": "This is more time than the balance allows."},
         )
+
+
+# The rows of a posting are written with SQL expressions rather than through the session's unit
+# of work: a posting is a fixed handful of inserts and one relative update, and the unit of work's
+# bookkeeping (change tracking, dependency sorting) cost more than the statements themselves.
+_move_balance = (
+    update(Account.__table__)
+    .where(Account.__table__.c.id == bindparam("account_id"))
+    .values(balance_minutes=Account.__table__.c.balance_minutes + bindparam("amount"))
+)
 
 
 def post(
@@ -70,42 +93,68 @@ def post(
     reverses_id: int | None = None,
     reason: str | None = None,
     enforce_limits: bool = True,
+    locked: Mapping[int, Account] | None = None,
 ) -> LedgerTransaction:
-    """Post ``legs`` — (account id, minutes) pairs that sum to zero — as one transaction."""
+    """Post ``legs`` — (account id, minutes) pairs that sum to zero — as one transaction.
+
+    ``locked`` is what ``lock_accounts`` returned, for a caller that had to lock the accounts
+    earlier in the same database transaction (to check who may act on them); the accounts are
+    then not selected a second time.
+    """
     if len(legs) < 2 or sum(amount for _, amount in legs) != 0 or any(a == 0 for _, a in legs):
         raise ValueError(f"An unbalanced posting was attempted: {legs!r}")
-    accounts = lock_accounts(session, [account_id for account_id, _ in legs])
+    if locked is None:
+        locked = lock_accounts(session, [account_id for account_id, _ in legs])
+    elif any(account_id not in locked for account_id, _ in legs):
+        # Locking the rest now could take a lower id after a higher one and risk a deadlock.
+        raise ValueError(f"A posting names accounts that were not locked first: {legs!r}")
     if enforce_limits:
         for account_id, amount in legs:
-            check_limits(accounts[account_id], amount)
-    transaction = LedgerTransaction(
-        organisation_id=organisation_id,
-        kind=kind,
-        exchange_id=exchange_id,
-        reverses_id=reverses_id,
-        reason=reason,
-        created_by_id=actor.id if actor else None,
-        created_at=now,
-    )
-    session.add(transaction)
-    session.flush()
-    for account_id, amount in legs:
-        account = accounts[account_id]
-        account.balance_minutes += amount
-        session.add(
-            Leg(transaction_id=transaction.id, account_id=account_id, amount_minutes=amount)
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action=f"ledger.{kind}",
-            object_type="ledger_transaction",
-            object_id=transaction.id,
-            member_id=account.user_id,
+            check_limits(locked[account_id], amount)
+    # INSERT … RETURNING hands back the transaction as a persistent object in one round trip.
+    transaction = session.scalars(
+        insert(LedgerTransaction)
+        .values(
             organisation_id=organisation_id,
-            now=now,
+            kind=kind,
+            exchange_id=exchange_id,
+            reverses_id=reverses_id,
+            reason=reason,
+            created_by_id=actor.id if actor else None,
+            created_at=now,
         )
-    session.flush()
+        .returning(LedgerTransaction)
+    ).one()
+    leg_rows = [
+        {"transaction_id": transaction.id, "account_id": account_id, "amount_minutes": amount}
+        for account_id, amount in legs
+    ]
+    session.execute(insert(Leg.__table__).values(leg_rows))
+    # A relative update, so the balance the database stores is the locked one plus the legs
+    # even if this session's copy were stale; the copy is then brought level without a reload.
+    session.execute(
+        _move_balance, [{"account_id": account_id, "amount": amount} for account_id, amount in legs]
+    )
+    for account_id, amount in legs:
+        account = locked[account_id]
+        set_committed_value(account, "balance_minutes", account.balance_minutes + amount)
+    # The same events audit.record() would add: one for each leg, naming the member it moves.
+    session.execute(
+        insert(AuditEvent.__table__).values(
+            [
+                {
+                    "at": now,
+                    "actor_id": actor.id if actor else None,
+                    "organisation_id": organisation_id,
+                    "action": f"ledger.{kind}",
+                    "object_type": "ledger_transaction",
+                    "object_id": transaction.id,
+                    "member_id": locked[account_id].user_id,
+                }
+                for account_id, _ in legs
+            ]
+        )
+    )
     return transaction
 
 
