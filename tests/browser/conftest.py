@@ -66,11 +66,15 @@ class LiveServer:
 
     def invitation_path(self, to_address: str) -> str:
         """The path of the newest invitation link emailed to someone."""
+        return self.link_path(to_address, "/invitations/")
+
+    def link_path(self, to_address: str, prefix: str) -> str:
+        """The path of the newest emailed link starting with ``prefix``."""
         for body in reversed(self.outbox_bodies(to_address)):
-            match = re.search(r"(/invitations/[^\s]+)", body)
+            match = re.search(rf"({re.escape(prefix)}[^\s]+)", body)
             if match:
                 return match.group(1)
-        raise AssertionError(f"No invitation was queued for {to_address}")
+        raise AssertionError(f"No {prefix} link was queued for {to_address}")
 
 
 @pytest.fixture(scope="session")

@@ -102,3 +102,13 @@ def test_add_a_listing_with_nothing_entered(new_page):
     expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert_one_h1(page, "Add a listing")
     assert_axe_clean(page)
+
+
+def test_password_reset_pages(new_page, live_server):
+    page = new_page(None)
+    page.goto("/password/forgot")
+    page.get_by_label("Email address").fill("grace@example.org")
+    page.get_by_role("button", name="Send the link").click()
+    check_page(page, "Check your email")
+    page.goto(live_server.link_path("grace@example.org", "/password/reset/"))
+    check_page(page, "Choose a new password")
