@@ -96,6 +96,8 @@ PAGES: list[Page] = [
     Page(MEMBER, "/plans/1", "Page not found", status=404),
     Page(MEMBER, "/referrals/1", "Page not found", status=404),
     Page(PEER, "/peers/1", "Your peer profile"),
+    # An administrator (adds conditions to the taxonomy)
+    Page(ADMIN, "/conditions", "Conditions"),
     Page(COORDINATOR, "/hours", "Your hours"),
     Page(COORDINATOR, "/members", f"Members of {DEMO_ORGANISATION}"),
     Page(COORDINATOR, "/members/new", "Add a member"),
