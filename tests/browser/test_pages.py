@@ -112,3 +112,13 @@ def test_password_reset_pages(new_page, live_server):
     check_page(page, "Check your email")
     page.goto(live_server.link_path("grace@example.org", "/password/reset/"))
     check_page(page, "Choose a new password")
+
+
+def test_error_summary_takes_focus_even_after_the_skip_link(page):
+    page.goto("/sign-in")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link: the address now ends in #main-content
+    assert page.url.endswith("#main-content")
+    page.get_by_role("button", name="Sign in").click()
+    assert "#" not in page.url  # forms post to their own path, never to the fragment
+    expect(page.locator(".govuk-error-summary")).to_be_focused()
