@@ -130,3 +130,47 @@ def test_members_record_and_confirm_an_exchange_with_the_keyboard_alone(new_page
     expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
     page.goto("/hours")
     expect(page.locator("main")).to_contain_text("A walk round the park")
+
+
+def tab_to_id(page: Page, element_id: str, limit: int = 120):
+    """Like tab_to, for long forms (the conditions list has about fifty checkboxes)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        element = focused_element(page)
+        if element is not None and element["id"] == element_id:
+            assert_focus_visible(page)
+            return element
+    raise AssertionError(f"Tab never reached #{element_id} on {page.url}")
+
+
+def test_coordinator_signs_a_plan_off_with_the_keyboard_alone(new_page):
+    page = new_page(COORDINATOR)
+    # Set-up (not under test): a fresh draft plan for David.
+    page.goto("/plans/new?member=6")
+    page.locator("#budget").fill("0")
+    page.locator("#management").check()
+    page.locator("#outcomes").fill("Keep my flat and garden as I like them")
+    page.get_by_role("button", name="Save the draft plan").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    plan_path = page.url.split("#")[0]
+
+    # The sign-off form, by keyboard alone.
+    page.goto(plan_path + "/sign-off")
+    tab_to_id(page, "wants_peer_support")
+    page.keyboard.press("Space")  # yes, they would like peer support
+    tab_to_id(page, "condition_codes-sight_loss")
+    page.keyboard.press("Space")
+    tab_to_id(page, "support_types")
+    page.keyboard.press("Space")  # a chat
+    tab_to_id(page, "modes-phone")
+    page.keyboard.press("Space")
+    tab_to_id(page, "health_data_consent")
+    page.keyboard.press("Space")
+    tab_to_id(page, "willing_to_support_others")
+    page.keyboard.press("ArrowDown")  # radios move with the arrow keys: "no"
+    tab_to_prefix(page, "Sign off the plan")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("signed off")
+    page.goto("/referrals")  # the referral waits in the queue, with what David lives with
+    expect(page.locator("main")).to_contain_text("David Clarke")
+    expect(page.locator("main")).to_contain_text("Sight loss")
