@@ -96,6 +96,8 @@ PAGES: list[Page] = [
     Page(MEMBER, "/plans/1", "Page not found", status=404),
     Page(MEMBER, "/referrals/1", "Page not found", status=404),
     Page(PEER, "/peers/1", "Your peer profile"),
+    Page(PEER, "/exchanges", "Exchanges"),  # one waiting for her: Confirm and Turn down
+    Page(PEER, "/exchanges/8", "1 hour from Farhan Iqbal to Esther Mensah"),
     # An administrator (adds conditions to the taxonomy)
     Page(ADMIN, "/conditions", "Conditions"),
     Page(COORDINATOR, "/hours", "Your hours"),
