@@ -68,3 +68,26 @@ def get_organisation(organisation_id):
 def get_organisation_account(organisation_id):
     organisation = services.get_organisation_for(db.session, api_user(), organisation_id)
     return account_body(organisation_account(db.session, organisation.id))
+
+
+class OrganisationSettingsSchema(Schema):
+    min_balance_minutes = fields.Integer(
+        strict=True, required=True, validate=validate.Range(-BOUND, 0)
+    )
+    max_balance_minutes = fields.Integer(
+        strict=True, required=True, validate=validate.Range(0, BOUND)
+    )
+    hourly_rate_pence = fields.Integer(
+        strict=True, required=True, validate=validate.Range(0, services.MAX_HOURLY_RATE_PENCE)
+    )
+
+
+@blp.route("/organisations/<id:organisation_id>/settings", methods=["POST"])
+@write
+@blp.arguments(OrganisationSettingsSchema)
+@blp.response(200, OrganisationSchema)
+def update_settings(data, organisation_id):
+    """Coordinators of the organisation (or admins) set balance limits and the hourly rate."""
+    return services.update_organisation_settings(
+        db.session, actor=api_user(), organisation_id=organisation_id, **data
+    )

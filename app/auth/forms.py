@@ -50,3 +50,53 @@ class NewMemberForm(FlaskForm):
         default="member",
         validators=[DataRequired("Choose a role.")],
     )
+
+
+class OrganisationSettingsForm(FlaskForm):
+    """Limits in whole hours and the hourly rate in pounds; the view turns them into minutes and
+    pence."""
+
+    min_hours = StringField("How far below zero can a member's balance go?")
+    max_hours = StringField("How high can a member's balance go?")
+    hourly_rate = StringField("What is an hour of community time worth?")
+
+    def validate_min_hours(self, field):
+        self.min_minutes = -_whole_hours(field.data)
+
+    def validate_max_hours(self, field):
+        self.max_minutes = _whole_hours(field.data)
+
+    def validate_hourly_rate(self, field):
+        self.rate_pence = _pounds_to_pence(field.data)
+
+
+def _whole_hours(text: str | None) -> int:
+    from wtforms.validators import ValidationError
+
+    from ..forms import is_whole_number
+
+    raw = (text or "").strip().removesuffix("hours").strip()
+    if not is_whole_number(raw) or int(raw) > 10_000:
+        raise ValidationError("Enter a whole number of hours from 0 to 10,000, like 10.")
+    return int(raw) * 60
+
+
+def _pounds_to_pence(text: str | None) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    from wtforms.validators import ValidationError
+
+    raw = (text or "").strip().lstrip("£").replace(",", "")
+    message = "Enter an amount in pounds from 0 to 1,000, like 15 or 15.50."
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(message) from None
+    if (
+        not amount.is_finite()
+        or amount < 0
+        or amount > 1000
+        or amount != amount.quantize(Decimal("0.01"))
+    ):
+        raise ValidationError(message)
+    return int(amount * 100)

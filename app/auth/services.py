@@ -156,13 +156,7 @@ def create_organisation(
     if actor is not None and not actor.is_admin:
         raise Forbidden("Only administrators can create organisations.")
     name = clean_name(name)
-    fields = {}
-    if not -LIMIT_MINUTES_BOUND <= min_balance_minutes <= 0:
-        fields["min_balance_minutes"] = "The minimum balance must be between -10,000 hours and 0."
-    if not 0 <= max_balance_minutes <= LIMIT_MINUTES_BOUND:
-        fields["max_balance_minutes"] = "The maximum balance must be between 0 and 10,000 hours."
-    if fields:
-        raise ValidationFailed("Check the balance limits.", fields=fields)
+    _check_limits(min_balance_minutes, max_balance_minutes)
     if session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower())):
         raise Conflict(
             "An organisation with that name already exists.",
@@ -175,6 +169,44 @@ def create_organisation(
     session.add(organisation)
     session.flush()
     timebank.open_organisation_accounts(session, organisation)
+    return organisation
+
+
+def _check_limits(min_balance_minutes: int, max_balance_minutes: int) -> None:
+    fields = {}
+    if not -LIMIT_MINUTES_BOUND <= min_balance_minutes <= 0:
+        fields["min_balance_minutes"] = "The minimum balance must be between -10,000 hours and 0."
+    if not 0 <= max_balance_minutes <= LIMIT_MINUTES_BOUND:
+        fields["max_balance_minutes"] = "The maximum balance must be between 0 and 10,000 hours."
+    if fields:
+        raise ValidationFailed("Check the balance limits.", fields=fields)
+
+
+MAX_HOURLY_RATE_PENCE = 100_000  # £1,000 an hour: anything above is a typing error
+
+
+def update_organisation_settings(
+    session: Session,
+    *,
+    actor: User,
+    organisation_id: int,
+    min_balance_minutes: int,
+    max_balance_minutes: int,
+    hourly_rate_pence: int,
+) -> Organisation:
+    """The organisation's coordinators (or an admin) set its members' balance limits and the
+    hourly rate used for social value. Balances never move: a member already past a new limit
+    simply cannot go further."""
+    organisation = get_organisation_for(session, actor, organisation_id)
+    if not (actor.is_admin or actor.role == "coordinator"):
+        raise Forbidden("Only coordinators can change the organisation's settings.")
+    _check_limits(min_balance_minutes, max_balance_minutes)
+    if not 0 <= hourly_rate_pence <= MAX_HOURLY_RATE_PENCE:
+        message = "The hourly rate must be between £0 and £1,000."
+        raise ValidationFailed(message, fields={"hourly_rate_pence": message})
+    organisation.min_balance_minutes = min_balance_minutes
+    organisation.max_balance_minutes = max_balance_minutes
+    organisation.hourly_rate_pence = hourly_rate_pence
     return organisation
 
 

@@ -15,7 +15,13 @@ from ..forms import show_domain_error
 from ..mail import flush_outbox_after_commit
 from ..timebank.models import Account
 from . import services
-from .forms import ForgotPasswordForm, NewMemberForm, SetPasswordForm, SignInForm
+from .forms import (
+    ForgotPasswordForm,
+    NewMemberForm,
+    OrganisationSettingsForm,
+    SetPasswordForm,
+    SignInForm,
+)
 from .models import User
 
 bp = Blueprint("auth", __name__)
@@ -191,3 +197,37 @@ def member_new():
                 flash(f"{user.name} has been added. You can record exchanges for them.", "success")
             return redirect(url_for("auth.members"))
     return render_template("auth/member_new.html", form=form)
+
+
+@bp.route("/organisation/settings", methods=["GET", "POST"])
+@login_required
+def organisation_settings():
+    services.require_coordinator(current_user)
+    organisation = current_user.organisation
+    form = OrganisationSettingsForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "min_hours": str(-organisation.min_balance_minutes // 60),
+            "max_hours": str(organisation.max_balance_minutes // 60),
+            "hourly_rate": f"{organisation.hourly_rate_pence / 100:.2f}",
+        }
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_organisation_settings(
+                db.session,
+                actor=current_user,
+                organisation_id=organisation.id,
+                min_balance_minutes=form.min_minutes,
+                max_balance_minutes=form.max_minutes,
+                hourly_rate_pence=form.rate_pence,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash("The settings are saved. Balances have not changed.", "success")
+            return redirect(url_for("auth.organisation_settings"))
+    return render_template("auth/organisation_settings.html", form=form, organisation=organisation)

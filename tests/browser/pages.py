@@ -68,6 +68,8 @@ PAGES: list[Page] = [
     Page(COORDINATOR, "/exchanges/overdue", "Exchanges waiting more than a week"),
     Page(COORDINATOR, "/members/3/hours", "Hours for Amina Hussain"),
     Page(COORDINATOR, "/chest/grant", "Grant hours from the community chest"),
+    Page(COORDINATOR, "/organisation/settings", f"Settings for {DEMO_ORGANISATION}"),
+    Page(MEMBER, "/organisation/settings", "You cannot see this page", status=403),
     Page(COORDINATOR, "/plans", "Support plans"),
     Page(COORDINATOR, "/plans/new", "Write a support plan"),
     Page(COORDINATOR, "/referrals", "Referrals for peer support"),
