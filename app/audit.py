@@ -56,3 +56,28 @@ def record(
             member_id=member.id if member is not None else member_id,
         )
     )
+
+
+def record_list_view(
+    session: Session,
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    shown: list[tuple[int, int]],
+    now: datetime,
+) -> None:
+    """One event for each (object id, member id) a list showed: a list of plans, peers or
+    referrals is a view of each person's data, so each person's trail records it."""
+    session.add_all(
+        AuditEvent(
+            at=now,
+            actor_id=actor.id,
+            organisation_id=actor.organisation_id,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            member_id=member_id,
+        )
+        for object_id, member_id in shown
+    )

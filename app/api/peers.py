@@ -224,10 +224,20 @@ def create_peer(data):
 
 
 @blp.route("/peers", methods=["GET"])
+@write
 @blp.arguments(PeerListArgs, location="query")
 @blp.response(200, page_of(PeerSchema))
 def list_peers(args):
+    """The organisation's peers, with their checks and conditions: each one shown is audited."""
     page = paginate(profiles.peers_query(api_user(), approved=args.get("approved")), args)
+    audit.record_list_view(
+        db.session,
+        actor=api_user(),
+        action="peer.listed",
+        object_type="peer_profile",
+        shown=[(p.id, p.member_id) for p in page["items"]],
+        now=utcnow(),
+    )
     page["items"] = [_peer_body(p) for p in page["items"]]
     return page
 
@@ -384,10 +394,20 @@ def create_plan(data):
 
 
 @blp.route("/plans", methods=["GET"])
+@write
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_of(PlanSchema))
 def list_plans(args):
+    """Coordinators: the organisation's plans; members: their own. Each plan shown is audited."""
     page = paginate(plans.plans_query(api_user()), args)
+    audit.record_list_view(
+        db.session,
+        actor=api_user(),
+        action="plan.listed",
+        object_type="support_plan",
+        shown=[(p.id, p.member_id) for p in page["items"]],
+        now=utcnow(),
+    )
     page["items"] = [_plan_body(p) for p in page["items"]]
     return page
 
@@ -525,19 +545,15 @@ def list_referrals(args):
     """The queue: longest waiting first. Listing shows conditions, so each person's view is audited."""
     actor, now = api_user(), utcnow()
     page = paginate(referrals.referrals_query(db.session, actor, status=args.get("status")), args)
-    items = []
-    for referral in page["items"]:
-        audit.record(
-            db.session,
-            actor=actor,
-            action="referral.listed",
-            object_type="referral",
-            object_id=referral.id,
-            member=referral.member,
-            now=now,
-        )
-        items.append(_referral_body(referral))
-    page["items"] = items
+    audit.record_list_view(
+        db.session,
+        actor=actor,
+        action="referral.listed",
+        object_type="referral",
+        shown=[(r.id, r.member_id) for r in page["items"]],
+        now=now,
+    )
+    page["items"] = [_referral_body(referral) for referral in page["items"]]
     return page
 
 

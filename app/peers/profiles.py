@@ -97,7 +97,11 @@ def create_peer(
         raise ValidationFailed(
             "Choose a member of your organisation.", fields={"member_id": "No such member."}
         )
-    if session.scalar(select(PeerProfile.id).where(PeerProfile.member_id == person.id)):
+    existing = session.scalar(select(PeerProfile).where(PeerProfile.member_id == person.id))
+    # The draft a sign-off left ("I would support someone later") is what the coordinator now
+    # fills in; any other existing profile is a conflict.
+    follow_up = existing is not None and existing.source == "sign_off" and not existing.approved
+    if existing is not None and not follow_up:
         raise Conflict(
             "This person already has a peer profile.",
             code="peer_exists",
@@ -105,14 +109,19 @@ def create_peer(
         )
     details = validate_details(details, london_date(now), approving=approve)
     conditions.require_consent(list(condition_codes) + list(carer_condition_codes), consent_given)
-    profile = PeerProfile(
-        member_id=person.id,
-        organisation_id=person.organisation_id,
-        **details.__dict__,
-        source="coordinator",
-        created_at=now,
-    )
-    session.add(profile)
+    if follow_up:
+        profile = existing
+        for name, value in details.__dict__.items():
+            setattr(profile, name, value)
+    else:
+        profile = PeerProfile(
+            member_id=person.id,
+            organisation_id=person.organisation_id,
+            **details.__dict__,
+            source="coordinator",
+            created_at=now,
+        )
+        session.add(profile)
     session.flush()
     conditions.record_conditions(
         session,

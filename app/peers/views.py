@@ -90,6 +90,9 @@ AUDIT_ACTIONS = {
     "referral.created": "Made a referral for peer support",
     "referral.viewed": "Looked at a referral",
     "referral.listed": "Saw a referral in the queue",
+    "plan.listed": "Saw a support plan in a list",
+    "peer.listed": "Saw a peer profile in a list",
+    "referral.closed": "Closed a referral",
     "exchange.recorded": "Recorded an exchange of time",
     "exchange.rejected": "Turned down an exchange of time",
     "ledger.exchange": "Moved hours for a confirmed exchange",
@@ -277,7 +280,15 @@ PLAN_FIELDS = {"budget_pence": "budget", "split_pence": "split_notional"}
 def plans_page():
     statement = plans.plans_query(current_user).options(joinedload(SupportPlan.member))
     page = db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
-    return render_template(
+    audit.record_list_view(
+        db.session,
+        actor=current_user,
+        action="plan.listed",
+        object_type="support_plan",
+        shown=[(p.id, p.member_id) for p in page.items],
+        now=utcnow(),
+    )
+    return render_and_commit(
         "peers/plans.html",
         page=page,
         today=london_date(utcnow()),
@@ -514,17 +525,16 @@ def referrals_page():
     member_ids = [r.member_id for r in page.items]
     own = conditions.condition_rows(db.session, member_ids, "own")
     carer = conditions.condition_rows(db.session, member_ids, "carer")
+    audit.record_list_view(
+        db.session,
+        actor=current_user,
+        action="referral.listed",
+        object_type="referral",
+        shown=[(r.id, r.member_id) for r in page.items],
+        now=now,
+    )
     rows = []
     for referral in page.items:
-        audit.record(
-            db.session,
-            actor=current_user,
-            action="referral.listed",
-            object_type="referral",
-            object_id=referral.id,
-            member=referral.member,
-            now=now,
-        )
         found = (carer if referral.is_carer else own).get(referral.member_id, [])
         rows.append((referral, [c.name for c in found], referrals.days_waiting(referral, now)))
     return render_and_commit("peers/referrals.html", page=page, rows=rows)
@@ -629,7 +639,15 @@ def peers_page():
     require_coordinator(current_user)
     statement = profiles.peers_query(current_user).options(joinedload(PeerProfile.member))
     page = db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
-    return render_template("peers/peers.html", page=page, needs_dbs=profiles.needs_dbs)
+    audit.record_list_view(
+        db.session,
+        actor=current_user,
+        action="peer.listed",
+        object_type="peer_profile",
+        shown=[(p.id, p.member_id) for p in page.items],
+        now=utcnow(),
+    )
+    return render_and_commit("peers/peers.html", page=page, needs_dbs=profiles.needs_dbs)
 
 
 @bp.route("/peers/new", methods=["GET", "POST"])

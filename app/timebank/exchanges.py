@@ -302,6 +302,10 @@ def reverse_exchange(
     exchange = get_exchange_for(session, actor, exchange_id, lock=True)
     if not coordinates(actor, exchange.organisation_id):
         raise Forbidden("Only a coordinator can reverse an exchange.")
+    if actor.id in (exchange.provider_account.user_id, exchange.receiver_account.user_id):
+        raise Forbidden(
+            "Nobody can reverse an exchange they took part in: ask another coordinator."
+        )
     if exchange.status == "reversed":
         raise Conflict("This exchange has already been reversed.", code="already_reversed")
     if exchange.status != "confirmed":
@@ -377,6 +381,8 @@ def grant_from_chest(
     person = session.get(User, member_id)
     if person is None or not can_manage(actor, person):
         raise NotFound("We could not find that member.")
+    if person.id == actor.id:
+        raise Forbidden("Nobody can grant hours to themselves: ask another coordinator.")
     _check_gift_minutes(minutes)
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_DESCRIPTION:

@@ -352,7 +352,7 @@ def test_database_refuses_to_edit_or_delete_legs(session, pair):
     for statement in (
         "UPDATE leg SET amount_minutes = 1",
         "DELETE FROM leg",
-        "DELETE FROM ledger_transaction",
+        "UPDATE ledger_transaction SET reason = 'edited'",
     ):
         with pytest.raises(DatabaseError):
             with session.begin_nested():
@@ -433,3 +433,31 @@ def test_an_exchange_from_a_listing_needs_a_live_listing_and_its_author(session,
     listings.withdraw_listing(session, actor=stranger, listing_id=listing.id, now=utcnow())
     with pytest.raises(ValidationFailed):
         ex.listing_for_exchange(session, giver, listing.id, utcnow())
+
+
+def test_nobody_grants_themselves_hours_or_reverses_their_own_exchange(session, pair):
+    giver, getter = pair
+    coordinator = CoordinatorFactory(organisation=giver.organisation)
+    colleague = CoordinatorFactory(organisation=giver.organisation)
+    with pytest.raises(Forbidden):
+        ex.grant_from_chest(
+            session,
+            actor=coordinator,
+            member_id=coordinator.id,
+            minutes=60,
+            reason="Me",
+            now=utcnow(),
+        )
+    exchange = ex.record_exchange(
+        session,
+        actor=colleague,
+        new=new(account_of(coordinator), account_of(getter), 60),
+        now=utcnow(),
+    )
+    with pytest.raises(Forbidden):
+        ex.reverse_exchange(
+            session, actor=coordinator, exchange_id=exchange.id, reason="Mine", now=utcnow()
+        )
+    ex.reverse_exchange(
+        session, actor=colleague, exchange_id=exchange.id, reason="Theirs", now=utcnow()
+    )

@@ -18,8 +18,8 @@ from app.clock import london_date, utcnow
 from app.errors import DomainError
 from app.timebank import exchanges as ex
 from app.timebank.models import Account, Exchange, LedgerTransaction, Leg
-from app.timebank.services import limits_for
 from tests.factories import CoordinatorFactory, OrganisationFactory, UserFactory, account_of
+from tests.ledger_checks import assert_no_confirmation_passed_a_limit
 
 PEOPLE = 4
 
@@ -49,18 +49,9 @@ def check_invariants(session, organisation_id):
             select(Leg.account_id, func.sum(Leg.amount_minutes)).group_by(Leg.account_id)
         ).all()
     )
-    reversals = session.scalar(
-        select(func.count())
-        .select_from(LedgerTransaction)
-        .where(LedgerTransaction.kind == "reversal")
-    )
     for account in accounts:
         assert account.balance_minutes == sums.get(account.id, 0)
-        limits = limits_for(account)
-        if limits.min_minutes is not None and not reversals:
-            assert account.balance_minutes >= limits.min_minutes
-        if limits.max_minutes is not None and not reversals:
-            assert account.balance_minutes <= limits.max_minutes
+    assert_no_confirmation_passed_a_limit(session, organisation_id)
     postings = Counter(
         session.execute(
             select(LedgerTransaction.exchange_id, LedgerTransaction.kind).where(

@@ -304,9 +304,13 @@ def test_invitation_from_the_api_is_sent_after_commit(client, session, caplog):
 
     caplog.set_level(logging.INFO, logger="giveandget.mail")
     response = client.post(
-        "/api/v1/members", json={"name": "Invited", "email": "invited@example.org"}, headers=bearer(CoordinatorFactory())
+        "/api/v1/members",
+        json={"name": "Invited", "email": "invited@example.org"},
+        headers=bearer(CoordinatorFactory()),
     )
     assert response.status_code == 201
-    email = session.scalar(select(OutboxEmail).where(OutboxEmail.to_address == "invited@example.org"))
+    email = session.scalar(
+        select(OutboxEmail).where(OutboxEmail.to_address == "invited@example.org")
+    )
     assert email.sent_at is not None
     assert "invited@example.org" in caplog.text and "/invitations/" in caplog.text
