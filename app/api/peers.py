@@ -47,12 +47,20 @@ def Languages(**kwargs) -> fields.List:  # noqa: N802
 
 
 class ExplicitBoolean(fields.Boolean):
-    """Only JSON true or false: consent is never inferred from 1, "yes" or "on"."""
+    """Only JSON true or false: an answer is never inferred from 1, "yes" or "on"."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+class ConsentFlag(fields.Boolean):
+    """Explicit consent is JSON ``true`` and nothing else. Anything else counts as not given, so
+    the service answers ``consent_required`` wherever conditions are being recorded."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return True if value is True else None
 
 
 # --- conditions and consent -------------------------------------------------------------------
@@ -137,7 +145,7 @@ class PeerCreateSchema(Schema):
     member_id = Id(required=True)
     condition_codes = Codes(load_default=list)
     carer_condition_codes = Codes(load_default=list)
-    health_data_consent = ExplicitBoolean(load_default=None, allow_none=True)
+    health_data_consent = ConsentFlag(load_default=None, allow_none=True)
     support_types = Choices(SUPPORT_TYPES, required=True)
     modes = Choices(MODES, required=True)
     capacity = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, 20))
@@ -356,7 +364,7 @@ class SignOffSchema(Schema):
     condition_codes = Codes(load_default=list)
     support_types = Choices(SUPPORT_TYPES, load_default=list)
     modes = Choices(MODES, load_default=list)
-    health_data_consent = ExplicitBoolean(load_default=None, allow_none=True)
+    health_data_consent = ConsentFlag(load_default=None, allow_none=True)
     preferences = fields.Nested(lambda: PreferencesSchema(), load_default=dict)
 
 
@@ -472,7 +480,7 @@ class PreferencesSchema(Schema):
 class ReferralCreateSchema(Schema):
     member_id = Id(required=True)
     condition_codes = Codes(load_default=list)
-    health_data_consent = ExplicitBoolean(load_default=None, allow_none=True)
+    health_data_consent = ConsentFlag(load_default=None, allow_none=True)
     postcode = fields.String(allow_none=True, validate=validate.Length(max=20))
     support_types = Choices(SUPPORT_TYPES, required=True)
     modes = Choices(MODES, required=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from .. import audit
 from ..auth.models import User
 from ..auth.services import clean_postcode
+from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from . import conditions
 from .models import MODES, SUPPORT_TYPES, Referral
@@ -163,4 +164,5 @@ def close_referral(session: Session, *, actor: User, referral_id: int, now: date
 
 
 def days_waiting(referral: Referral, now: datetime) -> int:
-    return max(0, (now - referral.waiting_since).days)
+    """Calendar days in England since the person joined the queue."""
+    return max(0, (london_date(now) - london_date(referral.waiting_since)).days)

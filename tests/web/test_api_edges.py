@@ -78,7 +78,8 @@ def test_consent_must_be_json_true(client, coordinator):
                 headers=bearer(coordinator),
             ),
             422,
-            field="health_data_consent",
+            "consent_required",
+            "health_data_consent",
         )
 
 
