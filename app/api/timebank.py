@@ -192,6 +192,16 @@ def reject_exchange(exchange_id):
     )
 
 
+@blp.route("/exchanges/<id:exchange_id>/withdraw", methods=["POST"])
+@write
+@blp.response(200, ExchangeSchema)
+def withdraw_exchange(exchange_id):
+    """The person who recorded a pending exchange takes it back; nothing moves."""
+    return exchanges.withdraw_exchange(
+        db.session, actor=api_user(), exchange_id=exchange_id, now=utcnow()
+    )
+
+
 @blp.route("/exchanges/<id:exchange_id>/reverse", methods=["POST"])
 @write
 @blp.arguments(ReverseSchema)

@@ -95,6 +95,7 @@ AUDIT_ACTIONS = {
     "referral.closed": "Closed a referral",
     "exchange.recorded": "Recorded an exchange of time",
     "exchange.rejected": "Turned down an exchange of time",
+    "exchange.withdrawn": "Withdrew an exchange they had recorded",
     "ledger.exchange": "Moved hours for a confirmed exchange",
     "ledger.reversal": "Put back hours to correct an exchange",
     "ledger.donation": "Gave hours to the community chest",

@@ -227,6 +227,10 @@ def _require_pending(exchange: Exchange) -> None:
         )
     if exchange.status == "reversed":
         raise Conflict("This exchange has been reversed.", code="already_reversed")
+    if exchange.status == "withdrawn":
+        raise Conflict(
+            "The person who recorded this exchange withdrew it.", code="already_withdrawn"
+        )
 
 
 def may_settle(actor: User, exchange: Exchange) -> bool:
@@ -277,6 +281,23 @@ def reject_exchange(session: Session, *, actor: User, exchange_id: int, now: dat
     exchange.settled_by_id = actor.id
     exchange.settled_at = now
     _audit(session, actor, "exchange.rejected", exchange, now)
+    return exchange
+
+
+def withdraw_exchange(
+    session: Session, *, actor: User, exchange_id: int, now: datetime
+) -> Exchange:
+    """The person who recorded a pending exchange takes it back (a mistake, a duplicate).
+    Nothing had moved, so nothing moves."""
+    exchange = get_exchange_for(session, actor, exchange_id, lock=True)
+    _require_pending(exchange)
+    if exchange.recorded_by_id != actor.id:
+        raise Forbidden("Only the person who recorded an exchange can withdraw it.")
+    exchange.status = "withdrawn"
+    exchange.awaiting_account_id = None
+    exchange.settled_by_id = actor.id
+    exchange.settled_at = now
+    _audit(session, actor, "exchange.withdrawn", exchange, now)
     return exchange
 
 

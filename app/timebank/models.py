@@ -47,7 +47,7 @@ class Account(db.Model):
 
 
 TRANSACTION_KINDS = ("exchange", "reversal", "donation", "grant")
-EXCHANGE_STATUSES = ("pending", "confirmed", "rejected", "reversed")
+EXCHANGE_STATUSES = ("pending", "confirmed", "rejected", "reversed", "withdrawn")
 LISTING_KINDS = ("offer", "request")
 
 

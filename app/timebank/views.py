@@ -49,6 +49,7 @@ STATUSES = {
     "confirmed": ("Confirmed", "govuk-tag--green"),
     "rejected": ("Turned down", "govuk-tag--red"),
     "reversed": ("Reversed", "govuk-tag--grey"),
+    "withdrawn": ("Withdrawn", "govuk-tag--grey"),
 }
 MOVEMENTS = {
     "exchange": "Exchange",
@@ -215,6 +216,7 @@ def _exchange_page(exchange: Exchange, form: ReverseForm):
         form=form,
         awaiting=awaiting_party(exchange),
         can_settle=exchange.status == "pending" and exchanges.may_settle(current_user, exchange),
+        can_withdraw=exchange.status == "pending" and exchange.recorded_by_id == current_user.id,
         can_reverse=exchange.status == "confirmed"
         and exchanges.coordinates(current_user, exchange.organisation_id),
     )
@@ -254,6 +256,13 @@ def exchange_confirm(exchange_id: int):
 def exchange_reject(exchange_id: int):
     return _settle(
         exchanges.reject_exchange, exchange_id, "You turned the exchange down. No hours moved."
+    )
+
+
+@bp.post("/exchanges/<id:exchange_id>/withdraw")
+def exchange_withdraw(exchange_id: int):
+    return _settle(
+        exchanges.withdraw_exchange, exchange_id, "You withdrew the exchange. No hours moved."
     )
 
 

@@ -100,6 +100,7 @@ PAGES: list[Page] = [
     Page(PEER, "/peers/1", "Your peer profile"),
     Page(PEER, "/exchanges", "Exchanges"),  # one waiting for her: Confirm and Turn down
     Page(PEER, "/exchanges/8", "1 hour from Farhan Iqbal to Esther Mensah"),
+    Page("leon@example.org", "/exchanges/7", "45 minutes from Leon Ward to Joseph Brown"),
     # An administrator (adds conditions to the taxonomy)
     Page(ADMIN, "/conditions", "Conditions"),
     Page(COORDINATOR, "/hours", "Your hours"),

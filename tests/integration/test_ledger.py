@@ -461,3 +461,17 @@ def test_nobody_grants_themselves_hours_or_reverses_their_own_exchange(session, 
     ex.reverse_exchange(
         session, actor=colleague, exchange_id=exchange.id, reason="Theirs", now=utcnow()
     )
+
+
+def test_the_recorder_can_withdraw_a_pending_exchange_and_nothing_moves(session, pair):
+    giver, getter = pair
+    exchange = ex.record_exchange(
+        session, actor=giver, new=new(account_of(giver), account_of(getter)), now=utcnow()
+    )
+    with pytest.raises(Forbidden):
+        ex.withdraw_exchange(session, actor=getter, exchange_id=exchange.id, now=utcnow())
+    ex.withdraw_exchange(session, actor=giver, exchange_id=exchange.id, now=utcnow())
+    assert exchange.status == "withdrawn" and account_of(giver).balance_minutes == 0
+    with pytest.raises(Conflict) as caught:
+        ex.confirm_exchange(session, actor=getter, exchange_id=exchange.id, now=utcnow())
+    assert caught.value.code == "already_withdrawn"

@@ -336,3 +336,28 @@ def test_keyword_search_treats_percent_literally(client, people):
         )
     found = client.get("/api/v1/listings?q=50%25", headers=bearer(getter)).get_json()
     assert [item["title"] for item in found["items"]] == ["Save 50% on bills"]
+
+
+def test_withdraw_endpoint_is_for_the_recorder_of_a_pending_exchange(client, people):
+    giver, getter, coordinator = people
+    pending = client.post(
+        "/api/v1/exchanges", json=body(giver, getter), headers=bearer(giver)
+    ).get_json()
+    assert_error(
+        client.post(f"/api/v1/exchanges/{pending['id']}/withdraw", headers=bearer(getter)), 403
+    )
+    withdrawn = client.post(f"/api/v1/exchanges/{pending['id']}/withdraw", headers=bearer(giver))
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["status"] == "withdrawn"
+    assert_error(
+        client.post(f"/api/v1/exchanges/{pending['id']}/confirm", headers=bearer(getter)),
+        409,
+        "already_withdrawn",
+    )
+    confirmed = client.post(
+        "/api/v1/exchanges", json=body(giver, getter), headers=bearer(coordinator)
+    ).get_json()
+    assert_error(
+        client.post(f"/api/v1/exchanges/{confirmed['id']}/withdraw", headers=bearer(coordinator)),
+        409,
+        "already_confirmed",
+    )

@@ -720,3 +720,31 @@ def test_coordinator_grants_hours_from_the_chest(client, session, people):
     )
     assert "cannot go below" in too_much
     assert balances(session, getter) == [-90]
+
+
+def test_recorder_withdraws_a_pending_exchange_from_its_page(client, session):
+    from app.timebank.models import Exchange
+    from tests.factories import OrganisationFactory, UserFactory, account_of
+    from tests.helpers import sign_in as web_sign_in
+
+    organisation = OrganisationFactory()
+    giver, getter = UserFactory(organisation=organisation), UserFactory(organisation=organisation)
+    web_sign_in(client, giver)
+    client.post(
+        "/exchanges/new",
+        data={
+            "direction": "gave",
+            "other": str(getter.id),
+            "minutes": "1h",
+            "category": "cooking",
+            "occurred_on-day": "1",
+            "occurred_on-month": "1",
+            "occurred_on-year": "2025",
+        },
+    )
+    exchange = session.query(Exchange).filter_by(provider_account_id=account_of(giver).id).one()
+    page = client.get(f"/exchanges/{exchange.id}").get_data(as_text=True)
+    assert "Recorded by mistake?" in page
+    assert client.post(f"/exchanges/{exchange.id}/withdraw").status_code == 302
+    session.refresh(exchange)
+    assert exchange.status == "withdrawn"
