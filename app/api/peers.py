@@ -238,14 +238,7 @@ def create_peer(data):
 def list_peers(args):
     """The organisation's peers, with their checks and conditions: each one shown is audited."""
     page = paginate(profiles.peers_query(api_user(), approved=args.get("approved")), args)
-    audit.record_list_view(
-        db.session,
-        actor=api_user(),
-        action="peer.listed",
-        object_type="peer_profile",
-        shown=[(p.id, p.member_id) for p in page["items"]],
-        now=utcnow(),
-    )
+    profiles.record_peers_listed(db.session, actor=api_user(), shown=page["items"], now=utcnow())
     page["items"] = [_peer_body(p) for p in page["items"]]
     return page
 
@@ -408,14 +401,7 @@ def create_plan(data):
 def list_plans(args):
     """Coordinators: the organisation's plans; members: their own. Each plan shown is audited."""
     page = paginate(plans.plans_query(api_user()), args)
-    audit.record_list_view(
-        db.session,
-        actor=api_user(),
-        action="plan.listed",
-        object_type="support_plan",
-        shown=[(p.id, p.member_id) for p in page["items"]],
-        now=utcnow(),
-    )
+    plans.record_plans_listed(db.session, actor=api_user(), shown=page["items"], now=utcnow())
     page["items"] = [_plan_body(p) for p in page["items"]]
     return page
 
@@ -553,14 +539,7 @@ def list_referrals(args):
     """The queue: longest waiting first. Listing shows conditions, so each person's view is audited."""
     actor, now = api_user(), utcnow()
     page = paginate(referrals.referrals_query(db.session, actor, status=args.get("status")), args)
-    audit.record_list_view(
-        db.session,
-        actor=actor,
-        action="referral.listed",
-        object_type="referral",
-        shown=[(r.id, r.member_id) for r in page["items"]],
-        now=now,
-    )
+    referrals.record_referrals_listed(db.session, actor=actor, shown=page["items"], now=now)
     page["items"] = [_referral_body(referral) for referral in page["items"]]
     return page
 

@@ -305,3 +305,17 @@ def require_member(session: Session, member_id: int) -> User:
     if person is None:
         raise NotFound("We could not find that member.")
     return person
+
+
+def record_peers_listed(
+    session: Session, *, actor: User, shown: list[PeerProfile], now: datetime
+) -> None:
+    """A list is a view of each person in it: one audit event per person shown."""
+    audit.record_list_view(
+        session,
+        actor=actor,
+        action="peer.listed",
+        object_type="peer_profile",
+        shown=[(item.id, item.member_id) for item in shown],
+        now=now,
+    )

@@ -166,3 +166,17 @@ def close_referral(session: Session, *, actor: User, referral_id: int, now: date
 def days_waiting(referral: Referral, now: datetime) -> int:
     """Calendar days in England since the person joined the queue."""
     return max(0, (london_date(now) - london_date(referral.waiting_since)).days)
+
+
+def record_referrals_listed(
+    session: Session, *, actor: User, shown: list[Referral], now: datetime
+) -> None:
+    """A list is a view of each person in it: one audit event per person shown."""
+    audit.record_list_view(
+        session,
+        actor=actor,
+        action="referral.listed",
+        object_type="referral",
+        shown=[(item.id, item.member_id) for item in shown],
+        now=now,
+    )

@@ -281,14 +281,7 @@ PLAN_FIELDS = {"budget_pence": "budget", "split_pence": "split_notional"}
 def plans_page():
     statement = plans.plans_query(current_user).options(joinedload(SupportPlan.member))
     page = db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
-    audit.record_list_view(
-        db.session,
-        actor=current_user,
-        action="plan.listed",
-        object_type="support_plan",
-        shown=[(p.id, p.member_id) for p in page.items],
-        now=utcnow(),
-    )
+    plans.record_plans_listed(db.session, actor=current_user, shown=page.items, now=utcnow())
     return render_and_commit(
         "peers/plans.html",
         page=page,
@@ -526,14 +519,7 @@ def referrals_page():
     member_ids = [r.member_id for r in page.items]
     own = conditions.condition_rows(db.session, member_ids, "own")
     carer = conditions.condition_rows(db.session, member_ids, "carer")
-    audit.record_list_view(
-        db.session,
-        actor=current_user,
-        action="referral.listed",
-        object_type="referral",
-        shown=[(r.id, r.member_id) for r in page.items],
-        now=now,
-    )
+    referrals.record_referrals_listed(db.session, actor=current_user, shown=page.items, now=now)
     rows = []
     for referral in page.items:
         found = (carer if referral.is_carer else own).get(referral.member_id, [])
@@ -640,14 +626,7 @@ def peers_page():
     require_coordinator(current_user)
     statement = profiles.peers_query(current_user).options(joinedload(PeerProfile.member))
     page = db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
-    audit.record_list_view(
-        db.session,
-        actor=current_user,
-        action="peer.listed",
-        object_type="peer_profile",
-        shown=[(p.id, p.member_id) for p in page.items],
-        now=utcnow(),
-    )
+    profiles.record_peers_listed(db.session, actor=current_user, shown=page.items, now=utcnow())
     return render_and_commit("peers/peers.html", page=page, needs_dbs=profiles.needs_dbs)
 
 
