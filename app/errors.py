@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -82,6 +82,7 @@ HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "too_many_attempts",
+    503: "unavailable",
 }
 
 PLAIN_MESSAGES = {
@@ -94,7 +95,18 @@ PLAIN_MESSAGES = {
     415: "Send JSON with Content-Type: application/json.",
     429: "Too many attempts. Wait a little and try again.",
     500: "Something went wrong on our side. Nothing was changed. Please try again.",
+    503: "We are briefly too busy to answer. Nothing was changed. Please try again in a moment.",
 }
+
+# PostgreSQL chose this transaction as a deadlock victim, or could not serialise it: the same
+# request will very likely succeed if it is sent again.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+RETRY_AFTER_BUSY = 1
+RETRY_AFTER_UNAVAILABLE = 30
+
+
+def is_retryable(error: OperationalError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def flatten_messages(messages: dict[str, Any]) -> dict[str, str]:
@@ -187,6 +199,24 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return json_error(409, "conflict", message)
         return _html_error(409, message)
+
+    @app.errorhandler(OperationalError)
+    def handle_database_unavailable(error: OperationalError):
+        # A contention retry that ran out, or the database going away: never a 500. Nothing was
+        # committed, and the client is told when to try again.
+        db.session.rollback()
+        retryable = is_retryable(error)
+        app.logger.warning(
+            "Database %s on %s %s: %s",
+            "contention" if retryable else "unavailable",
+            request.method,
+            request.path,
+            getattr(error.orig, "sqlstate", None) or type(error.orig).__name__,
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_BUSY if retryable else RETRY_AFTER_UNAVAILABLE)}
+        if wants_json():
+            return json_error(503, HTTP_CODES[503], PLAIN_MESSAGES[503], headers=headers)
+        return _html_error(503, PLAIN_MESSAGES[503], headers)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

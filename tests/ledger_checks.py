@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections import Counter
 
-from app.timebank.models import Account, LedgerTransaction, Leg
+from sqlalchemy import func, select, text
+
+from app.timebank.models import Account, Exchange, LedgerTransaction, Leg
 from app.timebank.services import limits_for
 
 
@@ -34,3 +36,62 @@ def assert_no_confirmation_passed_a_limit(session, organisation_id: int | None =
             assert balance <= limits.max_minutes, (account_id, balance, limits)
         checked += 1
     return checked
+
+
+def assert_ledger_invariants(session) -> None:
+    """Every invariant of the ledger over whatever is committed: all balances sum to zero, each
+    stored balance equals its legs, every transaction balances, no confirmation passed a limit,
+    and each exchange was posted at most once and reversed at most once, as its status says."""
+    assert session.scalar(select(func.sum(Account.balance_minutes))) == 0
+    sums = dict(
+        session.execute(
+            select(Leg.account_id, func.sum(Leg.amount_minutes)).group_by(Leg.account_id)
+        ).all()
+    )
+    for account in session.scalars(select(Account)):
+        assert account.balance_minutes == sums.get(account.id, 0), account.id
+    unbalanced = session.scalar(
+        select(func.count()).select_from(
+            select(Leg.transaction_id)
+            .group_by(Leg.transaction_id)
+            .having(func.sum(Leg.amount_minutes) != 0)
+            .subquery()
+        )
+    )
+    assert unbalanced == 0
+    assert assert_no_confirmation_passed_a_limit(session) > 0
+    postings = Counter(
+        session.execute(
+            select(LedgerTransaction.exchange_id, LedgerTransaction.kind).where(
+                LedgerTransaction.exchange_id.is_not(None)
+            )
+        ).all()
+    )
+    assert all(count == 1 for count in postings.values()), postings.most_common(3)
+    for exchange in session.scalars(select(Exchange)):
+        posted = (exchange.id, "exchange") in postings
+        reversed_ = (exchange.id, "reversal") in postings
+        assert posted == (exchange.status in ("confirmed", "reversed")), exchange.id
+        assert reversed_ == (exchange.status == "reversed"), exchange.id
+
+
+def empty_committed_tables(engine) -> None:
+    """Empty everything a test committed outside the rollback fixture, keeping the reference
+    data the migrations seeded (the condition taxonomy)."""
+    from app.extensions import db
+
+    with engine.begin() as connection:
+        conditions = (
+            connection.execute(text('SELECT code, name, "group", created_at FROM condition'))
+            .mappings()
+            .all()
+        )
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
+        connection.execute(
+            text(
+                'INSERT INTO condition (code, name, "group", created_at) '
+                "VALUES (:code, :name, :group, :created_at)"
+            ),
+            [dict(row) for row in conditions],
+        )

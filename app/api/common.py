@@ -19,7 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..auth.models import User
 from ..clock import utcnow
-from ..errors import ValidationFailed
+from ..errors import ValidationFailed, is_retryable
 from ..extensions import db
 from ..mail import flush_outbox_after_commit
 from ..textcheck import unstorable
@@ -144,25 +144,22 @@ def _find_record(user_id: int, key: str) -> IdempotencyRecord | None:
     )
 
 
-RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure
 ATTEMPTS = 3
 
 
 def run_retrying_deadlocks(view: Callable[..., Response], *args: Any, **kwargs: Any) -> Response:
     """Run the view; if PostgreSQL chose it as a deadlock victim, roll back and run it again.
 
-    Postings lock accounts in id order so this should not happen, but a client must never see a
-    failure it could not have avoided.
+    Postings lock accounts in id order before writing anything that references them, so this
+    should not happen; if it still does and the attempts run out, the error handler answers 503
+    with Retry-After (never 500).
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return view(*args, **kwargs)
         except OperationalError as error:
             db.session.rollback()
-            if (
-                getattr(error.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES
-                or attempt == ATTEMPTS
-            ):
+            if not is_retryable(error) or attempt == ATTEMPTS:
                 raise
         except Exception:
             db.session.rollback()

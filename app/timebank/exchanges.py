@@ -164,8 +164,13 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
     on_behalf = coordinates(actor, organisation_id) and not personal
     if not on_behalf and not (holds(actor, new.provider) or holds(actor, new.receiver)):
         raise Forbidden("You can only record exchanges you took part in.")
+    locked = None
     if on_behalf:
         awaiting = None
+        # Lock, then write: the exchange row's foreign keys would take KEY SHARE locks on both
+        # accounts in the order its sides come, and the posting's id-ordered locks after that
+        # could then wait on another transaction doing the same the other way round.
+        locked = ledger.lock_accounts(session, [new.provider.id, new.receiver.id])
     elif personal:
         awaiting = new.receiver if new.provider.user_id == actor.id else new.provider
     else:
@@ -187,8 +192,8 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
     session.add(exchange)
     session.flush()
     _audit(session, actor, "exchange.recorded", exchange, now)
-    if on_behalf:
-        _settle_confirmed(session, exchange, actor, now)
+    if locked is not None:
+        _settle_confirmed(session, exchange, actor, now, locked)
     return exchange
 
 

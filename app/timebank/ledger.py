@@ -1,9 +1,16 @@
 """Posting to the double-entry ledger: the only code that changes a balance.
 
-A posting locks every account it touches with SELECT … FOR UPDATE in ascending id order (so
-concurrent postings queue instead of deadlocking or losing an update), checks each account's
+A posting locks every account it touches with SELECT … FOR NO KEY UPDATE in ascending id order
+(so concurrent postings queue instead of deadlocking or losing an update), checks each account's
 limits against the locked balance, then inserts one transaction with legs that sum to zero and
-moves the cached balances in the same database transaction. Nothing is ever updated or deleted:
+moves the cached balances in the same database transaction.
+
+Lock, then write: a caller that inserts a row referencing the accounts (an exchange, whose foreign
+keys take a KEY SHARE lock on both accounts in whatever order its sides come) must call
+``lock_accounts`` *before* that insert and pass the result to ``post``. Locking after such an
+insert is how two transactions came to wait on each other. NO KEY UPDATE (rather than UPDATE) is
+the strength a balance change needs, and it does not conflict with the KEY SHARE locks that
+merely recording a pending exchange takes, so those never queue behind a posting. Nothing is ever updated or deleted:
 a correction is a reversal that posts the opposite legs.
 """
 
@@ -33,7 +40,8 @@ def lock_accounts(session: Session, account_ids: Sequence[int]) -> dict[int, Acc
 
     Each account's organisation comes in the same statement, because a member's limits are its
     organisation's and ``check_limits`` reads them under the lock. Only the account rows are
-    locked (FOR UPDATE OF account): organisations are read, never changed, by a posting.
+    locked (FOR NO KEY UPDATE OF account): organisations are read, never changed, by a posting.
+    Call it before inserting anything that references these accounts (see the module docstring).
     """
     accounts = session.scalars(
         select(Account)
@@ -41,7 +49,7 @@ def lock_accounts(session: Session, account_ids: Sequence[int]) -> dict[int, Acc
         .options(contains_eager(Account.organisation))
         .where(Account.id.in_(sorted(set(account_ids))))
         .order_by(Account.id)
-        .with_for_update(of=Account)
+        .with_for_update(of=Account, key_share=True)
         .execution_options(populate_existing=True)
     ).all()
     return {account.id: account for account in accounts}

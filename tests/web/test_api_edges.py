@@ -1,9 +1,13 @@
 """What fuzzing found: requests at the edges get a clear 4xx, never a 500."""
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
+from app.timebank import exchanges, views
+from app.timebank.models import Exchange
 from tests.factories import CoordinatorFactory, UserFactory
-from tests.helpers import assert_error, bearer
+from tests.helpers import assert_error, bearer, sign_in
 
 
 @pytest.fixture()
@@ -112,8 +116,6 @@ def test_documented_errors_and_times_match_what_is_sent(client, coordinator):
     ],
 )
 def test_pages_answer_nonsense_in_urls_without_a_server_error(client, coordinator, path):
-    from tests.helpers import sign_in
-
     sign_in(client, coordinator)
     assert client.get(path).status_code in (200, 404)
 
@@ -147,8 +149,6 @@ def test_a_very_long_duration_is_refused_at_once():
 
 @pytest.mark.parametrize("value", ["²", "99999999999999999999", "١"])
 def test_date_and_number_boxes_with_odd_digits_are_form_errors(client, coordinator, value):
-    from tests.helpers import sign_in
-
     sign_in(client, coordinator)
     response = client.post(
         "/exchanges/new",
@@ -185,7 +185,6 @@ def test_peer_notes_are_for_coordinators_only(client, coordinator):
 
 
 def test_password_reset_emails_are_limited(client, session):
-    from sqlalchemy import func, select
 
     from app.auth.models import OutboxEmail
 
@@ -211,3 +210,48 @@ def test_long_organisation_names_fit_the_invitation_subject(client, session):
         headers=bearer(admin),
     )
     assert response.status_code == 201
+
+
+class _DeadlockVictim(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_deadlock_that_outlasts_the_retries_is_503_with_retry_after(
+    client, session, coordinator, monkeypatch
+):
+    """Postings lock first so this should never happen; if it does, the client is told to
+    retry, nothing is kept, and it is never a 500."""
+    attempts = []
+
+    def always_a_victim(*args, **kwargs):
+        attempts.append(1)
+        raise OperationalError("INSERT INTO exchange ...", {}, _DeadlockVictim())
+
+    monkeypatch.setattr(exchanges, "record_exchange", always_a_victim)
+    a = UserFactory(organisation=coordinator.organisation)
+    b = UserFactory(organisation=coordinator.organisation)
+    body = {
+        "provider_id": a.id,
+        "receiver_id": b.id,
+        "minutes": 30,
+        "category": "cooking",
+        "occurred_on": "2026-01-05",
+    }
+    response = client.post("/api/v1/exchanges", json=body, headers=bearer(coordinator))
+    assert_error(response, 503, "unavailable")
+    assert response.headers["Retry-After"] == "1"
+    assert len(attempts) == 3  # retried, then gave up
+    assert session.scalar(select(func.count()).select_from(Exchange)) == 0
+
+
+def test_a_page_whose_database_is_busy_answers_503_not_500(client, session, monkeypatch):
+    def busy(*args, **kwargs):
+        raise OperationalError("SELECT ...", {}, _DeadlockVictim())
+
+    member = UserFactory()
+    sign_in(client, member)
+    monkeypatch.setattr(views, "render_template", busy)
+    response = client.get("/hours")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "try again in a moment" in response.get_data(as_text=True)
