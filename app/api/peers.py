@@ -307,7 +307,18 @@ class PlanCreateSchema(Schema):
         strict=True, required=True, validate=validate.Range(0, plans.MAX_BUDGET_PENCE)
     )
     management = fields.String(required=True, validate=validate.OneOf(MANAGEMENT))
-    split_pence = fields.Nested(SplitSchema, load_default=dict)
+    split_pence = fields.Nested(
+        SplitSchema,
+        load_default=dict,
+        allow_none=True,
+        metadata={
+            "description": (
+                "Optional, for a mixed budget: how much of budget_pence is held each way. "
+                "When given, the parts must add up to budget_pence. Leave it out (or send null "
+                "or {}) when the split is not yet known. Ignored unless management is mixed."
+            )
+        },
+    )
     outcomes = fields.List(
         fields.String(validate=validate.Length(max=1000)),
         load_default=list,
@@ -379,6 +390,7 @@ def _plan_body(plan: SupportPlan, referral_id: int | None = None) -> dict:
 
 def _plan_details(data: dict) -> plans.PlanDetails:
     supports = [plans.SupportLine(**line) for line in data.pop("supports")]
+    data["split_pence"] = data.get("split_pence") or {}  # null: the split is not yet known
     return plans.PlanDetails(supports=supports, **data)
 
 

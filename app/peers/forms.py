@@ -250,8 +250,9 @@ class PlanForm(FlaskForm):
         return not any(field.errors for field in self)
 
     def split_pence(self) -> dict[str, int]:
-        if self.management.data != "mixed":
-            return {}
+        parts = (self.split_notional, self.split_third_party, self.split_direct_payment)
+        if self.management.data != "mixed" or all(part.pence is None for part in parts):
+            return {}  # not mixed, or mixed with the split not yet known
         return {
             "notional": self.split_notional.pence or 0,
             "third_party": self.split_third_party.pence or 0,

@@ -67,8 +67,12 @@ def _validate(details: PlanDetails) -> None:
     if details.management not in MANAGEMENT:
         errors["management"] = "Choose notional, third_party, direct_payment or mixed."
     if details.management == "mixed":
+        # The split is optional: a mixed budget whose parts are not yet known has none. When it
+        # is given, it must account for the whole budget.
         split = details.split_pence or {}
-        if set(split) - {"notional", "third_party", "direct_payment"} or any(
+        if not split:
+            pass
+        elif set(split) - {"notional", "third_party", "direct_payment"} or any(
             not isinstance(v, int) or v < 0 for v in split.values()
         ):
             errors["split_pence"] = "Give pence for notional, third_party and direct_payment."

@@ -182,6 +182,29 @@ def test_mixed_budget_must_add_up(client, org_people):
     assert_error(client.post("/api/v1/plans", json=body, headers=headers), 422, field="split_pence")
 
 
+@pytest.mark.parametrize("split", ["absent", None, {}])
+def test_a_mixed_budget_may_leave_the_split_unknown(client, session, org_people, split):
+    """API.md names no split: a partner system coding to it can create a mixed plan."""
+    headers = bearer(org_people["coordinator"])
+    body = {**PLAN, "member_id": org_people["person"].id}
+    if split == "absent":
+        del body["split_pence"]
+    else:
+        body["split_pence"] = split
+    response = client.post("/api/v1/plans", json=body, headers=headers)
+    assert response.status_code == 201, response.json
+    assert response.json["management"] == "mixed" and response.json["split_pence"] == {}
+    assert session.get(SupportPlan, response.json["id"]).split_pence == {}
+
+
+def test_the_split_is_documented_and_optional(client):
+    spec = client.get("/api/v1/openapi.json").json
+    schema = spec["components"]["schemas"]["PlanCreate"]
+    assert "split_pence" in schema["properties"]
+    assert "not yet known" in schema["properties"]["split_pence"]["description"]
+    assert "split_pence" not in schema.get("required", [])
+
+
 def test_referral_by_partner_validates_postcode_and_codes(client, org_people):
     headers = bearer(org_people["coordinator"])
     base = {

@@ -556,6 +556,21 @@ def test_a_mixed_budget_must_add_up(client, session, people):
     assert count(session, SupportPlan) == 0
 
 
+def test_a_mixed_budget_may_leave_the_split_unknown(client, session, people):
+    as_user(client, people["coordinator"])
+    plan_id = create_plan(
+        client,
+        people["person"],
+        split_notional="",
+        split_third_party="",
+        split_direct_payment="",
+    )
+    plan = session.get(SupportPlan, plan_id)
+    assert plan.management == "mixed" and plan.split_pence == {}
+    page = text_of(client.get(f"/plans/{plan_id}"))
+    assert "split between notional, third party and direct payment is not known yet" in page
+
+
 def test_a_support_needs_the_fields_for_its_kind(client, session, people):
     as_user(client, people["coordinator"])
     plan_id = create_plan(client, people["person"])
