@@ -1,4 +1,4 @@
-"""flask commands: users, demo data, the email outbox."""
+"""flask commands: users, demo data, the email outbox, postcode centroids."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .mail import deliver_outbox
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(mail)
+    app.cli.add_command(geo)
     from .demo import seed_demo
 
     app.cli.add_command(seed_demo)
@@ -86,3 +87,37 @@ def mail() -> None:
 def send_mail():
     sent = deliver_outbox(db.session, current_app.config, utcnow())
     click.echo(f"Sent {sent} email(s).")
+
+
+@click.group(help="Postcode centroids, for distances between people.")
+def geo() -> None:
+    pass
+
+
+@geo.command("import", help="Load postcode centroids from FILE.csv, or OS Code-Point Open.")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--code-point", is_flag=True, help="Load OS Code-Point Open (about 1.7 million).")
+@click.option("--area", "areas", multiple=True, help="With --code-point: only these areas (LS).")
+def import_centroids(file: str | None, code_point: bool, areas: tuple[str, ...]):
+    from .matching import geo as centroids
+
+    if bool(file) == code_point:
+        raise click.UsageError("Give either FILE.csv or --code-point.")
+    try:
+        if file:
+            summary = centroids.import_centroid_csv(db.session, file)
+        else:
+            files = centroids.code_point_files(areas or None)
+            with click.progressbar(length=len(files), label="Code-Point Open areas") as bar:
+                summary = centroids.import_code_point(
+                    db.session, areas=areas or None, progress=bar.update
+                )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(
+        f"Loaded {summary.units} postcodes, {summary.sectors} sectors and "
+        f"{summary.districts} districts"
+        + (f" ({summary.skipped} without coordinates left out)." if summary.skipped else ".")
+    )

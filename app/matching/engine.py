@@ -1,0 +1,345 @@
+"""The matching engine: hard rules, a score in [0, 1] with its parts, and reasons in plain English.
+
+Pure: plain frozen dataclasses in, plain dataclasses out. No Flask, no database; the candidate
+query builds the facts, and the same facts give the same answer everywhere (the candidate list,
+"Why not?", a proposal's check and the batch).
+
+Hard rules (``exclusions``) are exactly API.md's: approved, not paused, spare capacity, a DBS check
+for in-person accompanying or practical support, within the peer's travel distance for in-person
+support when the distance is known, a shared language when the referral names any, the preferred
+gender, never a declined pair again, never oneself. A pairing *involves in-person support* when
+both sides have ``in_person`` among their modes; that is when the DBS and distance rules apply
+(conservative: a pairing that could happen in person is held to the in-person rules).
+
+Score = 0.45 × condition + 0.30 × locality + 0.20 × support + 0.05 × mode, each part in [0, 1]:
+
+- **condition (0.45)**, the heaviest, because lived experience of the same thing is why peer
+  support works and what the product exists for: the same condition 1.0; the same condition group
+  0.6; lived experience of some other long-term condition 0.25; none 0. For a referral made for a
+  family carer (``is_carer``) the peer's experience as a carer counts in full and their own
+  experience of the condition at 0.85 of it (they know the condition, not the caring); otherwise
+  only the peer's own experience counts.
+- **locality (0.30)**: nearby matters for meeting in person and for knowing the same services.
+  With both centroids, ``1 / (1 + km / 5)``: 1 at the same place, 0.5 at 5 km, 0.2 at 20 km (it
+  never reaches 0, so a far peer with the same condition still beats a near one without). Without
+  a centroid, the postcode hierarchy: same unit postcode 1.0, sector 0.8, district 0.6, area 0.3,
+  otherwise (or no postcode) 0. Support only by phone or video waives locality: 1.0 for everyone.
+- **support (0.20)**: the share of the support types asked for that the peer offers (1.0 when none
+  were asked for). Second to condition among the non-distance parts because a peer who cannot
+  help write a plan is little use to someone who needs exactly that.
+- **mode (0.05)**: 1.0 when the peer offers at least one of the ways asked for, else 0. Small,
+  because modes are usually negotiable; it breaks near-ties.
+
+Ranking is by score, then known distance (nearer first, unknown last), then peer id, so the same
+facts always give the same order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ..postcodes import area, district, sector
+
+WEIGHTS: dict[str, float] = {"condition": 0.45, "locality": 0.30, "support": 0.20, "mode": 0.05}
+
+SAME_CONDITION = 1.0
+SAME_GROUP = 0.6
+ANY_CONDITION = 0.25
+OWN_EXPERIENCE_FOR_CARER = 0.85
+LOCALITY_HALF_KM = 5.0
+HIERARCHY = {"unit": 1.0, "sector": 0.8, "district": 0.6, "area": 0.3}
+
+IN_PERSON = "in_person"
+REMOTE_MODES = frozenset({"phone", "video"})
+NEEDS_DBS_IN_PERSON = frozenset({"accompany", "practical"})
+
+SUPPORT_REASONS = {
+    "talk": "Offers someone to talk to",
+    "support_planning": "Offers help writing a support plan",
+    "accompany": "Can go with them to appointments",
+    "practical": "Offers practical help",
+}
+DBS_WORDING = {
+    "accompany": "going with someone in person",
+    "practical": "practical help in person",
+}
+
+Point = tuple[int, int]
+"""A British National Grid point: (easting, northing) in metres."""
+
+
+@dataclass(frozen=True)
+class ReferralFacts:
+    id: int
+    member_id: int
+    condition_codes: frozenset[str] = frozenset()
+    condition_groups: frozenset[str] = frozenset()
+    is_carer: bool = False
+    postcode: str | None = None  # normalised, 'LS6 2AB'
+    centroid: Point | None = None
+    support_types: frozenset[str] = frozenset()
+    modes: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    peer_gender: str | None = None
+    waited_days: int = 0
+
+
+@dataclass(frozen=True)
+class PeerFacts:
+    id: int
+    member_id: int
+    first_name: str = "This peer"
+    own_condition_codes: frozenset[str] = frozenset()
+    own_condition_groups: frozenset[str] = frozenset()
+    carer_condition_codes: frozenset[str] = frozenset()
+    carer_condition_groups: frozenset[str] = frozenset()
+    support_types: frozenset[str] = frozenset()
+    modes: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    gender: str | None = None
+    capacity: int = 1
+    live_matches: int = 0
+    travel_km: float = 5
+    approved: bool = True
+    paused: bool = False
+    dbs_checked_on: object | None = None  # a date; only whether it is on file matters here
+    postcode: str | None = None
+    centroid: Point | None = None
+    declined_referral_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Scored:
+    peer_id: int
+    score: float
+    distance_km: float | None
+    parts: dict[str, float] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+
+def distance_km(a: Point | None, b: Point | None) -> float | None:
+    """Straight-line kilometres between two grid points (Pythagoras: the grid is in metres)."""
+    if a is None or b is None:
+        return None
+    return math.hypot(a[0] - b[0], a[1] - b[1]) / 1000
+
+
+def involves_in_person(referral: ReferralFacts, peer: PeerFacts) -> bool:
+    return IN_PERSON in referral.modes and IN_PERSON in peer.modes
+
+
+def remote_only(referral: ReferralFacts) -> bool:
+    return bool(referral.modes) and referral.modes <= REMOTE_MODES
+
+
+def _folded(values: Iterable[str]) -> dict[str, str]:
+    return {value.strip().casefold(): value.strip() for value in values if value and value.strip()}
+
+
+def _pronoun(peer: PeerFacts) -> str:
+    gender = (peer.gender or "").strip().casefold()
+    if gender in {"female", "woman", "f"}:
+        return "her"
+    if gender in {"male", "man", "m"}:
+        return "his"
+    return "their"
+
+
+def _people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"
+
+
+def _in_sentence(name: str) -> str:
+    """'Type 2 diabetes' → 'type 2 diabetes' mid-sentence; 'COPD', 'Parkinson's disease' stay."""
+    first = name.split(" ")[0]
+    if len(first) > 1 and first[1:].islower() and "'" not in first:
+        return name[0].lower() + name[1:]
+    return name
+
+
+def _km(value: float) -> str:
+    return f"{value:.1f} km"
+
+
+def exclusions(referral: ReferralFacts, peer: PeerFacts) -> list[Exclusion]:
+    """Every hard rule that keeps this peer from this referral, in plain English; empty if none."""
+    name = peer.first_name
+    found: list[Exclusion] = []
+    if referral.member_id == peer.member_id:
+        found.append(Exclusion("self_match", "This is the person's own peer profile."))
+    if not peer.approved:
+        found.append(Exclusion("peer_not_approved", f"{name} has not been approved as a peer yet."))
+    if peer.paused:
+        found.append(Exclusion("peer_paused", f"{name} has paused peer support for now."))
+    if peer.live_matches >= peer.capacity:
+        found.append(
+            Exclusion(
+                "peer_at_capacity",
+                f"{name} already supports {_people(peer.live_matches)}, {_pronoun(peer)} limit.",
+            )
+        )
+    in_person = involves_in_person(referral, peer)
+    dbs_types = sorted(referral.support_types & NEEDS_DBS_IN_PERSON)
+    if in_person and dbs_types and peer.dbs_checked_on is None:
+        wording = " or ".join(DBS_WORDING[t] for t in dbs_types)
+        found.append(Exclusion("dbs_required", f"No DBS check on file for {wording}."))
+    km = distance_km(referral.centroid, peer.centroid)
+    if in_person and km is not None and km > peer.travel_km:
+        found.append(
+            Exclusion(
+                "too_far",
+                f"{_km(km)} away; {name} travels up to {peer.travel_km:g} km to meet in person.",
+            )
+        )
+    wanted = _folded(referral.languages)
+    if wanted and not wanted.keys() & _folded(peer.languages).keys():
+        found.append(
+            Exclusion(
+                "language",
+                f"{name} does not speak {' or '.join(sorted(wanted.values()))}.",
+            )
+        )
+    preferred = (referral.peer_gender or "").strip()
+    if preferred and preferred.casefold() != (peer.gender or "").strip().casefold():
+        found.append(
+            Exclusion(
+                "peer_gender",
+                f"They asked for a {preferred} peer; "
+                + (
+                    f"{name} has no gender recorded."
+                    if not (peer.gender or "").strip()
+                    else f"{name} is {peer.gender.strip()}."
+                ),
+            )
+        )
+    if referral.id in peer.declined_referral_ids:
+        found.append(Exclusion("declined_before", f"{name} declined this referral before."))
+    return found
+
+
+def is_eligible(referral: ReferralFacts, peer: PeerFacts) -> bool:
+    return not exclusions(referral, peer)
+
+
+def _condition_part(
+    referral: ReferralFacts, peer: PeerFacts, names: Mapping[str, str]
+) -> tuple[float, list[str]]:
+    def label(code: str) -> str:
+        return _in_sentence(names.get(code, code.replace("_", " ")))
+
+    # (codes, groups, factor, how to say "the same condition", how to say "the same group")
+    sources: list[tuple[frozenset[str], frozenset[str], float, str, str]] = []
+    if referral.is_carer:
+        sources.append(
+            (
+                peer.carer_condition_codes,
+                peer.carer_condition_groups,
+                1.0,
+                "Also cares for someone with {}",
+                "Also a carer, for a related condition ({})",
+            )
+        )
+        own_factor = OWN_EXPERIENCE_FOR_CARER
+    else:
+        own_factor = 1.0
+    sources.append(
+        (
+            peer.own_condition_codes,
+            peer.own_condition_groups,
+            own_factor,
+            "Both live with {}" if not referral.is_carer else "Lives with {}",
+            "Lives with a related condition ({})",
+        )
+    )
+    best, reasons = 0.0, []
+    for codes, groups, factor, same_text, group_text in sources:
+        shared = sorted(referral.condition_codes & codes)
+        shared_groups = sorted(referral.condition_groups & groups)
+        if shared:
+            value, reason = (
+                SAME_CONDITION * factor,
+                same_text.format(" and ".join(label(c) for c in shared)),
+            )
+        elif shared_groups:
+            value, reason = SAME_GROUP * factor, group_text.format(", ".join(shared_groups))
+        elif codes:
+            value, reason = ANY_CONDITION * factor, "Has lived experience of a long-term condition"
+        else:
+            continue
+        if value > best:
+            best, reasons = value, [reason]
+    return best, reasons
+
+
+def _locality_part(
+    referral: ReferralFacts, peer: PeerFacts, km: float | None
+) -> tuple[float, list[str]]:
+    if remote_only(referral):
+        return 1.0, ["By phone or video, so distance does not matter"]
+    if km is not None:
+        reason = "Same postcode" if km < 0.05 else f"{_km(km)} away"
+        return 1 / (1 + km / LOCALITY_HALF_KM), [reason]
+    if not referral.postcode or not peer.postcode:
+        return 0.0, []
+    for level, of in (("unit", None), ("sector", sector), ("district", district), ("area", area)):
+        mine = referral.postcode if of is None else of(referral.postcode)
+        theirs = peer.postcode if of is None else of(peer.postcode)
+        if mine == theirs:
+            reason = "Same postcode" if of is None else f"Same postcode {level}, {mine}"
+            return HIERARCHY[level], [reason]
+    return 0.0, []
+
+
+def score(
+    referral: ReferralFacts, peer: PeerFacts, condition_names: Mapping[str, str] | None = None
+) -> Scored:
+    """How well this peer fits this referral, with the parts and the reasons (hard rules aside)."""
+    names = condition_names or {}
+    km = distance_km(referral.centroid, peer.centroid)
+    condition, condition_reasons = _condition_part(referral, peer, names)
+    locality, locality_reasons = _locality_part(referral, peer, km)
+    offered = referral.support_types & peer.support_types
+    support = len(offered) / len(referral.support_types) if referral.support_types else 1.0
+    mode = 1.0 if not referral.modes or referral.modes & peer.modes else 0.0
+    parts = {"condition": condition, "locality": locality, "support": support, "mode": mode}
+    total = sum(WEIGHTS[key] * value for key, value in parts.items())
+    reasons = [*condition_reasons, *locality_reasons]
+    reasons += [SUPPORT_REASONS.get(t, f"Offers {t}") for t in sorted(offered)]
+    spoken = _folded(peer.languages)
+    reasons += [
+        f"Speaks {spoken[key]}" for key in sorted(_folded(referral.languages).keys() & spoken)
+    ]
+    return Scored(
+        peer_id=peer.id,
+        score=round(min(1.0, max(0.0, total)), 6),
+        distance_km=None if km is None else round(km, 2),
+        parts=parts,
+        reasons=reasons,
+    )
+
+
+def rank_key(scored: Scored) -> tuple[float, float, int]:
+    distance = math.inf if scored.distance_km is None else scored.distance_km
+    return (-scored.score, distance, scored.peer_id)
+
+
+def rank(
+    referral: ReferralFacts,
+    peers: Iterable[PeerFacts],
+    limit: int | None = 10,
+    condition_names: Mapping[str, str] | None = None,
+) -> list[Scored]:
+    """The eligible peers, best first (score, then nearer, then peer id), at most ``limit``."""
+    scored = [
+        score(referral, peer, condition_names) for peer in peers if is_eligible(referral, peer)
+    ]
+    scored.sort(key=rank_key)
+    return scored if limit is None else scored[:limit]
