@@ -281,14 +281,16 @@ def test_listings_create_and_search(client, people):
         client.get("/api/v1/listings?category=diy", headers=bearer(giver)).get_json()["total"] == 1
     )
     assert client.get("/api/v1/listings", headers=bearer(UserFactory())).get_json()["total"] == 0
-    assert_error(
+    error = assert_error(
         client.post(
             "/api/v1/listings",
             json={"kind": "swap", "title": "", "category": "x"},
             headers=bearer(giver),
         ),
         422,
+        "validation_error",
     )
+    assert set(error["fields"]) == {"kind", "title", "category"}, error
 
 
 def test_donation_and_grant_endpoints(client, people):
