@@ -1,13 +1,38 @@
-"""factory-boy factories for every model, bound to the test session by conftest."""
+"""factory-boy factories for every model, bound to the test session by conftest.
+
+Rows the application only makes through a service are made through that service here too:
+accounts are opened by ``open_member_account`` / ``open_organisation_accounts``, exchanges are
+recorded (and confirmed) by ``app.timebank.exchanges``, and ledger transactions and legs only
+ever come from a real posting — never invented. ``tests/integration/test_factories.py`` checks
+that every mapped model has a factory here and that each one builds a valid row.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import select
 
+from app.api.models import IdempotencyRecord
+from app.audit import AuditEvent
 from app.auth import services as auth
-from app.auth.models import Organisation, User
+from app.auth.models import ApiToken, Organisation, OutboxEmail, SignInAttempt, User, UserToken
+from app.clock import london_date, utcnow
+from app.peers.models import (
+    Condition,
+    HealthDataConsent,
+    MemberCondition,
+    PeerProfile,
+    PlanSupport,
+    Referral,
+    SupportPlan,
+)
+from app.peers.plans import FIRST_REVIEW_MONTHS, add_months
+from app.timebank import exchanges as ex
 from app.timebank import services as timebank
+from app.timebank.models import Account, DirectoryEntry, Exchange, LedgerTransaction, Leg, Listing
 
 TEST_PASSWORD = "correct horse battery"
 _PASSWORD_HASH: str | None = None
@@ -20,13 +45,36 @@ def _password_hash() -> str:
     return _PASSWORD_HASH
 
 
+def _today():
+    return london_date(utcnow())
+
+
+def _days_ago(days: int):
+    return factory.LazyFunction(lambda: _today() - timedelta(days=days))
+
+
+def _in_organisation_of(name: str) -> factory.SelfAttribute:
+    """For a SubFactory: the organisation of the sibling declaration ``name``."""
+    return factory.SelfAttribute(f"..{name}.organisation")
+
+
 class BaseFactory(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_persistence = "commit"
 
 
+def _session():
+    return BaseFactory._meta.sqlalchemy_session
+
+
+# --- organisations and people -------------------------------------------------------------------
+
+
 class OrganisationFactory(BaseFactory):
+    """An organisation with its organisation account and community chest, opened by the
+    timebank's service (``accounts=False`` leaves them unopened)."""
+
     class Meta:
         model = Organisation
 
@@ -34,13 +82,14 @@ class OrganisationFactory(BaseFactory):
 
     @factory.post_generation
     def accounts(obj, create, extracted, **kwargs):
-        if create:
-            session = OrganisationFactory._meta.sqlalchemy_session
-            timebank.open_organisation_accounts(session, obj)
-            session.commit()
+        if create and extracted is not False:
+            timebank.open_organisation_accounts(_session(), obj)
+            _session().commit()
 
 
 class UserFactory(BaseFactory):
+    """A member with an hours account (``account=False`` leaves it unopened)."""
+
     class Meta:
         model = User
 
@@ -53,10 +102,12 @@ class UserFactory(BaseFactory):
 
     @factory.post_generation
     def account(obj, create, extracted, **kwargs):
-        if create:
-            session = UserFactory._meta.sqlalchemy_session
-            timebank.open_member_account(session, obj)
-            session.commit()
+        if create and extracted is not False:
+            timebank.open_member_account(_session(), obj)
+            _session().commit()
+
+
+MemberFactory = UserFactory
 
 
 class CoordinatorFactory(UserFactory):
@@ -67,15 +118,466 @@ class AdminFactory(UserFactory):
     role = "admin"
 
 
-ALL_FACTORIES = [OrganisationFactory, UserFactory, CoordinatorFactory, AdminFactory]
+class UserTokenFactory(BaseFactory):
+    """A one-time link; pass ``raw=`` to know the token in the link."""
+
+    class Meta:
+        model = UserToken
+
+    class Params:
+        raw = factory.Sequence(lambda n: f"test-user-token-{n}")
+
+    user = factory.SubFactory(UserFactory)
+    purpose = "invitation"
+    token_hash = factory.LazyAttribute(lambda o: auth.hash_token(o.raw))
+    created_at = factory.LazyFunction(utcnow)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + timedelta(days=14))
+
+
+class ApiTokenFactory(BaseFactory):
+    """An API token; pass ``raw=`` to send it as ``Authorization: Bearer <raw>``."""
+
+    class Meta:
+        model = ApiToken
+
+    class Params:
+        raw = factory.Sequence(lambda n: f"gg_test-api-token-{n}")
+
+    user = factory.SubFactory(UserFactory)
+    token_hash = factory.LazyAttribute(lambda o: auth.hash_token(o.raw))
+    name = "Test token"
+    created_at = factory.LazyFunction(utcnow)
+
+
+class SignInAttemptFactory(BaseFactory):
+    class Meta:
+        model = SignInAttempt
+
+    email = factory.Sequence(lambda n: f"attempt{n}@example.org")
+    address = "192.0.2.1"
+    succeeded = False
+    at = factory.LazyFunction(utcnow)
+
+
+class OutboxEmailFactory(BaseFactory):
+    class Meta:
+        model = OutboxEmail
+
+    to_address = factory.Sequence(lambda n: f"outbox{n}@example.org")
+    subject = "You are invited to Give & Get"
+    body = "Follow the link to set your password."
+    created_at = factory.LazyFunction(utcnow)
+
+
+# --- the timebank -------------------------------------------------------------------------------
+
+
+class AccountFactory(BaseFactory):
+    """An account opened by the timebank's service: a new member's (the default), or with
+    ``kind="organisation"`` or ``kind="chest"`` one of a new organisation's pair (both open)."""
+
+    class Meta:
+        model = Account
+
+    kind = "member"
+    organisation = factory.SubFactory(OrganisationFactory, accounts=False)
+    user = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.kind == "member"),
+        yes_declaration=factory.SubFactory(
+            UserFactory, organisation=factory.SelfAttribute("..organisation"), account=False
+        ),
+        no_declaration=None,
+    )
+
+    @classmethod
+    def _save(cls, model_class, session, args, kwargs):
+        if kwargs["kind"] == "member":
+            account = timebank.open_member_account(session, kwargs["user"])
+        else:
+            timebank.open_organisation_accounts(session, kwargs["organisation"])
+            account = timebank.organisation_account(
+                session, kwargs["organisation"].id, kwargs["kind"]
+            )
+        session.commit()
+        return account
+
+
+class ListingFactory(BaseFactory):
+    class Meta:
+        model = Listing
+
+    user = factory.SubFactory(UserFactory)
+    organisation_id = factory.LazyAttribute(lambda o: o.user.organisation_id)
+    kind = "offer"
+    title = factory.Sequence(lambda n: f"I can cook a meal ({n})")
+    description = "Vegetarian, and I can bring it round."
+    category = "cooking"
+    availability = "Weekday evenings"
+    created_at = factory.LazyFunction(utcnow)
+    expires_on = factory.LazyFunction(lambda: _today() + timedelta(days=90))
+
+
+class DirectoryEntryFactory(BaseFactory):
+    class Meta:
+        model = DirectoryEntry
+
+    user = factory.SubFactory(UserFactory)
+    listed = True
+    about = "Retired joiner; happy to help with small repairs."
+    show_email = False
+    show_district = True
+    updated_at = factory.LazyFunction(utcnow)
+
+
+class ExchangeFactory(BaseFactory):
+    """A pending exchange recorded by the provider through ``record_exchange`` (so it is
+    validated and audited like a real one); the receiver is asked to confirm."""
+
+    class Meta:
+        model = Exchange
+
+    provider = factory.SubFactory(UserFactory)
+    receiver = factory.SubFactory(UserFactory, organisation=_in_organisation_of("provider"))
+    recorded_by = factory.SelfAttribute("provider")
+    minutes = 60
+    category = "cooking"
+    occurred_on = factory.LazyFunction(_today)
+    description = "Cooked a meal"
+
+    @classmethod
+    def _save(cls, model_class, session, args, kwargs):
+        exchange = ex.record_exchange(
+            session,
+            actor=kwargs["recorded_by"],
+            new=ex.NewExchange(
+                provider=timebank.member_account(session, kwargs["provider"]),
+                receiver=timebank.member_account(session, kwargs["receiver"]),
+                minutes=kwargs["minutes"],
+                category=kwargs["category"],
+                occurred_on=kwargs["occurred_on"],
+                description=kwargs["description"],
+            ),
+            now=utcnow(),
+        )
+        session.commit()
+        return exchange
+
+
+PendingExchangeFactory = ExchangeFactory
+
+
+class ConfirmedExchangeFactory(ExchangeFactory):
+    """Recorded by the provider, then confirmed by the receiver through ``confirm_exchange``:
+    the ledger posts it, so legs, balances and audit rows are the real ones."""
+
+    @classmethod
+    def _save(cls, model_class, session, args, kwargs):
+        exchange = super()._save(model_class, session, args, kwargs)
+        ex.confirm_exchange(
+            session, actor=kwargs["receiver"], exchange_id=exchange.id, now=utcnow()
+        )
+        session.commit()
+        return exchange
+
+
+class LedgerTransactionFactory(BaseFactory):
+    """The posting of a confirmed exchange (the ledger service wrote it)."""
+
+    class Meta:
+        model = LedgerTransaction
+
+    exchange = factory.SubFactory(ConfirmedExchangeFactory)
+
+    @classmethod
+    def _save(cls, model_class, session, args, kwargs):
+        return session.scalar(
+            select(LedgerTransaction).where(
+                LedgerTransaction.exchange_id == kwargs["exchange"].id,
+                LedgerTransaction.kind == "exchange",
+            )
+        )
+
+
+class LegFactory(BaseFactory):
+    """One leg of a real posting: the provider's credit (``side="receiver"`` for the debit)."""
+
+    class Meta:
+        model = Leg
+
+    transaction = factory.SubFactory(LedgerTransactionFactory)
+    side = "provider"
+
+    @classmethod
+    def _save(cls, model_class, session, args, kwargs):
+        transaction = kwargs["transaction"]
+        credit = kwargs["side"] == "provider"
+        return next(leg for leg in transaction.legs if (leg.amount_minutes > 0) == credit)
+
+
+# --- conditions and consent ---------------------------------------------------------------------
+
+
+class ConditionFactory(BaseFactory):
+    class Meta:
+        model = Condition
+
+    code = factory.Sequence(lambda n: f"test_condition_{n}")
+    name = factory.Sequence(lambda n: f"Test condition {n}")
+    group = "Test conditions"
+    created_at = factory.LazyFunction(utcnow)
+
+
+class HealthDataConsentFactory(BaseFactory):
+    """Live consent for peer support, recorded by a coordinator of the person's organisation."""
+
+    class Meta:
+        model = HealthDataConsent
+        exclude = ("member",)
+
+    member = factory.SubFactory(UserFactory)
+    member_id = factory.SelfAttribute("member.id")
+    purpose = "peer_support"
+    recorded_by = factory.SubFactory(CoordinatorFactory, organisation=_in_organisation_of("member"))
+    recorded_at = factory.LazyFunction(utcnow)
+
+
+class MemberConditionFactory(BaseFactory):
+    """A condition a person lives with, under a live consent of their own."""
+
+    class Meta:
+        model = MemberCondition
+        exclude = ("member", "consent")
+
+    member = factory.SubFactory(UserFactory)
+    consent = factory.SubFactory(HealthDataConsentFactory, member=factory.SelfAttribute("..member"))
+    member_id = factory.SelfAttribute("member.id")
+    consent_id = factory.SelfAttribute("consent.id")
+    condition = factory.SubFactory(ConditionFactory)
+    relationship_kind = "own"
+    created_at = factory.LazyFunction(utcnow)
+
+
+# --- peers, plans, referrals --------------------------------------------------------------------
+
+
+class PeerProfileFactory(BaseFactory):
+    """A draft peer profile (not yet approved) a coordinator entered."""
+
+    class Meta:
+        model = PeerProfile
+        exclude = ("approver",)
+
+    class Params:
+        from_sign_off = factory.Trait(
+            support_types=[],
+            modes=[],
+            languages=[],
+            source="sign_off",
+            notes="Offered at sign-off to support someone else later.",
+        )
+
+    member = factory.SubFactory(UserFactory)
+    organisation_id = factory.SelfAttribute("member.organisation_id")
+    support_types = factory.LazyFunction(lambda: ["talk"])
+    modes = factory.LazyFunction(lambda: ["phone"])
+    languages = factory.LazyFunction(lambda: ["English"])
+    capacity = 1
+    travel_km = 5
+    source = "coordinator"
+    notes = ""
+    created_at = factory.LazyFunction(utcnow)
+    approver = None
+
+
+DraftPeerProfileFactory = PeerProfileFactory
+
+
+class ApprovedPeerProfileFactory(PeerProfileFactory):
+    """An approved peer who accompanies people in person, so with a DBS check on file."""
+
+    support_types = factory.LazyFunction(lambda: ["talk", "accompany"])
+    modes = factory.LazyFunction(lambda: ["in_person", "phone"])
+    references_checked_on = _days_ago(40)
+    dbs_checked_on = _days_ago(30)
+    training_completed_on = _days_ago(20)
+    approver = factory.SubFactory(CoordinatorFactory, organisation=_in_organisation_of("member"))
+    approved_by_id = factory.SelfAttribute("approver.id")
+    approved_at = factory.LazyFunction(utcnow)
+
+
+def _default_supports() -> list[PlanSupport]:
+    return [
+        PlanSupport(
+            kind="paid",
+            description="Personal assistant, 6 hours a week",
+            provider="Own PA",
+            annual_pence=900_000,
+        ),
+        PlanSupport(
+            kind="give_and_get",
+            type="timebank",
+            description="Lifts to the allotment",
+            hours_per_month=8,
+        ),
+        PlanSupport(
+            kind="give_and_get",
+            type="peer",
+            description="Talking to someone who has been there",
+            hours_per_month=2,
+        ),
+    ]
+
+
+class SupportPlanFactory(BaseFactory):
+    """A draft plan with a mixed budget whose split adds up, one paid and two give-and-get
+    supports (``supports=[]`` for none)."""
+
+    class Meta:
+        model = SupportPlan
+        exclude = ("coordinator",)
+
+    member = factory.SubFactory(UserFactory)
+    organisation_id = factory.SelfAttribute("member.organisation_id")
+    coordinator = factory.SubFactory(CoordinatorFactory, organisation=_in_organisation_of("member"))
+    created_by_id = factory.SelfAttribute("coordinator.id")
+    budget_pence = 1_250_000
+    management = "mixed"
+    split_pence = factory.LazyFunction(lambda: {"notional": 1_000_000, "direct_payment": 250_000})
+    outcomes = factory.LazyFunction(lambda: ["Get to the allotment twice a week"])
+    status = "draft"
+    created_at = factory.LazyFunction(utcnow)
+    supports = factory.LazyFunction(_default_supports)
+
+
+DraftSupportPlanFactory = SupportPlanFactory
+
+
+class SignedOffSupportPlanFactory(SupportPlanFactory):
+    """Signed off today by the coordinator, first review due in FIRST_REVIEW_MONTHS."""
+
+    status = "signed_off"
+    signed_off_at = factory.LazyFunction(utcnow)
+    signed_off_on = factory.LazyAttribute(lambda o: london_date(o.signed_off_at))
+    signed_off_by_id = factory.SelfAttribute("coordinator.id")
+    next_review_on = factory.LazyAttribute(
+        lambda o: add_months(o.signed_off_on, FIRST_REVIEW_MONTHS)
+    )
+
+
+class PlanSupportFactory(BaseFactory):
+    """A give-and-get support (the ``paid`` trait for one paid from the budget)."""
+
+    class Meta:
+        model = PlanSupport
+
+    class Params:
+        paid = factory.Trait(
+            kind="paid",
+            type=None,
+            hours_per_month=None,
+            annual_pence=120_000,
+            description="Gym membership",
+        )
+
+    plan = factory.SubFactory(SupportPlanFactory, supports=[])
+    kind = "give_and_get"
+    description = "Company on walks"
+    provider = ""
+    type = "community"
+    hours_per_month = 4
+
+
+class ReferralFactory(BaseFactory):
+    """Someone waiting for a peer, referred by a coordinator of their organisation."""
+
+    class Meta:
+        model = Referral
+        exclude = ("coordinator",)
+
+    member = factory.SubFactory(UserFactory)
+    organisation_id = factory.SelfAttribute("member.organisation_id")
+    coordinator = factory.SubFactory(CoordinatorFactory, organisation=_in_organisation_of("member"))
+    created_by_id = factory.SelfAttribute("coordinator.id")
+    source = "coordinator"
+    status = "waiting"
+    postcode = factory.SelfAttribute("member.postcode")
+    support_types = factory.LazyFunction(lambda: ["talk"])
+    modes = factory.LazyFunction(lambda: ["phone"])
+    languages = factory.LazyFunction(list)
+    waiting_since = factory.LazyFunction(utcnow)
+    created_at = factory.SelfAttribute("waiting_since")
+
+
+# --- the API and the audit trail ----------------------------------------------------------------
+
+
+class IdempotencyRecordFactory(BaseFactory):
+    class Meta:
+        model = IdempotencyRecord
+        exclude = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    user_id = factory.SelfAttribute("user.id")
+    key = factory.Sequence(lambda n: f"idempotency-key-{n}")
+    request_hash = "0" * 64
+    response_status = 201
+    response_body = '{"id": 1}'
+    created_at = factory.LazyFunction(utcnow)
+
+
+class AuditEventFactory(BaseFactory):
+    """A coordinator viewed a member's plan."""
+
+    class Meta:
+        model = AuditEvent
+        exclude = ("actor", "member")
+
+    actor = factory.SubFactory(CoordinatorFactory)
+    member = factory.SubFactory(UserFactory, organisation=_in_organisation_of("actor"))
+    at = factory.LazyFunction(utcnow)
+    actor_id = factory.SelfAttribute("actor.id")
+    organisation_id = factory.SelfAttribute("actor.organisation_id")
+    member_id = factory.SelfAttribute("member.id")
+    action = "plan.viewed"
+    object_type = "support_plan"
+    object_id = None
+
+
+ALL_FACTORIES = [
+    OrganisationFactory,
+    UserFactory,
+    CoordinatorFactory,
+    AdminFactory,
+    UserTokenFactory,
+    ApiTokenFactory,
+    SignInAttemptFactory,
+    OutboxEmailFactory,
+    AccountFactory,
+    ListingFactory,
+    DirectoryEntryFactory,
+    ExchangeFactory,
+    ConfirmedExchangeFactory,
+    LedgerTransactionFactory,
+    LegFactory,
+    ConditionFactory,
+    HealthDataConsentFactory,
+    MemberConditionFactory,
+    PeerProfileFactory,
+    ApprovedPeerProfileFactory,
+    SupportPlanFactory,
+    SignedOffSupportPlanFactory,
+    PlanSupportFactory,
+    ReferralFactory,
+    IdempotencyRecordFactory,
+    AuditEventFactory,
+]
 
 
 def bind(session) -> None:
+    BaseFactory._meta.sqlalchemy_session = session
     for factory_class in ALL_FACTORIES:
         factory_class._meta.sqlalchemy_session = session
 
 
 def account_of(user):
-    from app.timebank.services import member_account
-
-    return member_account(UserFactory._meta.sqlalchemy_session, user)
+    return timebank.member_account(_session(), user)

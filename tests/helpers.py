@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
 from app.auth import services as auth
 from app.clock import utcnow
 from app.extensions import db
@@ -29,3 +34,27 @@ def assert_error(response, status: int, code: str | None = None, field: str | No
     if field:
         assert field in body["error"]["fields"], body
     return body["error"]
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """Every SQL statement sent to the database inside the block (the test's connection)."""
+    bind = db.engines[None]  # the test's connection (conftest's ``session`` fixture)
+    statements: list[str] = []
+
+    def before_cursor_execute(_conn, _cursor, statement, _parameters, _context, _many):
+        statements.append(statement)
+
+    event.listen(bind, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        event.remove(bind, "before_cursor_execute", before_cursor_execute)
+
+
+def writes(statements: list[str]) -> list[str]:
+    """The statements that change rows."""
+    return [s for s in statements if s.lstrip().split(None, 1)[0].upper() in WRITE_VERBS]
+
+
+WRITE_VERBS = {"INSERT", "UPDATE", "DELETE"}

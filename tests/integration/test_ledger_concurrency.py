@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import threading
+import traceback
 from collections import Counter
 from datetime import timedelta
 
@@ -31,6 +32,16 @@ THREADS = 8
 MEMBERS = 12
 PENDING = 400
 OPERATIONS_PER_THREAD = 80
+JOIN_SECONDS = 240
+# Every operation ends in one of these: it happened, or a rule of the domain refused it.
+KNOWN_OUTCOMES = {
+    "confirmed",
+    "reversed",
+    "balance_limit",
+    "already_confirmed",
+    "already_reversed",
+    "not_confirmed",
+}
 
 
 @pytest.fixture()
@@ -105,70 +116,87 @@ def worker(
     exchange_ids: list[int],
     coordinator_id: int,
     outcomes: Counter,
+    crashes: list[str],
     lock: threading.Lock,
 ):
-    rng = random.Random(seed)
-    for _ in range(OPERATIONS_PER_THREAD):
-        exchange_id = rng.choice(exchange_ids)
-        with Session(engine) as session:
-            try:
-                exchange = session.get(Exchange, exchange_id)
-                action = rng.random()
-                if action < 0.85:
-                    # the other party confirms; sometimes the coordinator does
-                    awaiting = (
-                        session.get(Account, exchange.awaiting_account_id)
-                        if exchange.awaiting_account_id
-                        else None
-                    )
-                    actor_id = (
-                        awaiting.user_id if awaiting and rng.random() < 0.7 else coordinator_id
-                    )
-                    ex.confirm_exchange(
-                        session,
-                        actor=session.get(User, actor_id),
-                        exchange_id=exchange_id,
-                        now=utcnow(),
-                    )
-                    result = "confirmed"
-                else:
-                    ex.reverse_exchange(
-                        session,
-                        actor=session.get(User, coordinator_id),
-                        exchange_id=exchange_id,
-                        reason="Concurrency test",
-                        now=utcnow(),
-                    )
-                    result = "reversed"
-                session.commit()
-            except DomainError as error:
-                session.rollback()
-                result = error.code
-            except OperationalError as error:  # a deadlock would land here
-                session.rollback()
-                result = f"database:{getattr(error.orig, 'sqlstate', '?')}"
+    """Run OPERATIONS_PER_THREAD operations, counting each one's outcome. Anything that is not
+    a domain refusal or a database error is kept in ``crashes`` (with its traceback), so a
+    worker that dies, or an operation that fails some other way, fails the test."""
+    try:
+        rng = random.Random(seed)
+        for _ in range(OPERATIONS_PER_THREAD):
+            result = operate(engine, rng, rng.choice(exchange_ids), coordinator_id)
+            with lock:
+                outcomes[result] += 1
+    except BaseException:  # noqa: BLE001 - a crash of any kind must reach the test
         with lock:
-            outcomes[result] += 1
+            crashes.append(f"worker {seed}:\n{traceback.format_exc()}")
+
+
+def operate(engine, rng: random.Random, exchange_id: int, coordinator_id: int) -> str:
+    with Session(engine) as session:
+        try:
+            exchange = session.get(Exchange, exchange_id)
+            action = rng.random()
+            if action < 0.85:
+                # the other party confirms; sometimes the coordinator does
+                awaiting = (
+                    session.get(Account, exchange.awaiting_account_id)
+                    if exchange.awaiting_account_id
+                    else None
+                )
+                actor_id = awaiting.user_id if awaiting and rng.random() < 0.7 else coordinator_id
+                ex.confirm_exchange(
+                    session,
+                    actor=session.get(User, actor_id),
+                    exchange_id=exchange_id,
+                    now=utcnow(),
+                )
+                result = "confirmed"
+            else:
+                ex.reverse_exchange(
+                    session,
+                    actor=session.get(User, coordinator_id),
+                    exchange_id=exchange_id,
+                    reason="Concurrency test",
+                    now=utcnow(),
+                )
+                result = "reversed"
+            session.commit()
+            return result
+        except DomainError as error:
+            session.rollback()
+            return error.code
+        except OperationalError as error:  # a deadlock would land here
+            session.rollback()
+            return f"database:{getattr(error.orig, 'sqlstate', '?')}"
 
 
 def test_concurrent_confirmations_keep_every_invariant(committed_network):
     with Session(db.engine) as session:
         exchange_ids = list(session.scalars(select(Exchange.id)))
     outcomes: Counter = Counter()
+    crashes: list[str] = []
     lock = threading.Lock()
+    coordinator_id = committed_network["coordinator"]
     threads = [
         threading.Thread(
             target=worker,
-            args=(db.engine, seed, exchange_ids, committed_network["coordinator"], outcomes, lock),
+            args=(db.engine, seed, exchange_ids, coordinator_id, outcomes, crashes, lock),
+            daemon=True,
         )
         for seed in range(THREADS)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(JOIN_SECONDS)
 
-    assert not [k for k in outcomes if k.startswith("database:")], outcomes
+    assert not [thread.name for thread in threads if thread.is_alive()], "a worker hung"
+    assert not crashes, "\n".join(crashes)
+    # every operation of every worker finished, each with a known outcome
+    assert sum(outcomes.values()) == THREADS * OPERATIONS_PER_THREAD, outcomes
+    assert set(outcomes) <= KNOWN_OUTCOMES, outcomes
     assert outcomes["confirmed"] > 0 and outcomes["balance_limit"] > 0, outcomes
 
     with Session(db.engine) as session:

@@ -63,7 +63,7 @@ def test_idempotency_key_is_ignored_on_reads(client, coordinator):
 
 
 def test_non_ascii_digits_are_not_ids(client, coordinator):
-    assert_error(client.get("/api/v1/members/１", headers=bearer(coordinator)), 404)
+    assert_error(client.get("/api/v1/members/１", headers=bearer(coordinator)), 404, "not_found")
 
 
 def test_consent_must_be_json_true(client, coordinator):
@@ -89,7 +89,7 @@ def test_consent_must_be_json_true(client, coordinator):
 
 def test_a_body_over_a_megabyte_is_413(client, coordinator):
     raw = b'{"name": "' + b"x" * (1024 * 1024) + b'"}'
-    assert_error(post_raw(client, "/api/v1/members", raw, bearer(coordinator)), 413)
+    assert_error(post_raw(client, "/api/v1/members", raw, bearer(coordinator)), 413, "too_large")
 
 
 def test_documented_errors_and_times_match_what_is_sent(client, coordinator):
@@ -147,6 +147,17 @@ def test_a_very_long_duration_is_refused_at_once():
         parse_duration("1" * 20000 + "x")
 
 
+def assert_form_errors(response, *fields: str) -> None:
+    """The form came back (200) with an error for each field: listed in the error summary,
+    linked to the field, and shown beside it."""
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "govuk-error-summary" in page
+    for name in fields:
+        assert f'href="#{name}"' in page, f"no error summary link to {name}"
+        assert f'id="{name}-error"' in page, f"no error message beside {name}"
+
+
 @pytest.mark.parametrize("value", ["²", "99999999999999999999", "١"])
 def test_date_and_number_boxes_with_odd_digits_are_form_errors(client, coordinator, value):
     sign_in(client, coordinator)
@@ -159,12 +170,12 @@ def test_date_and_number_boxes_with_odd_digits_are_form_errors(client, coordinat
             "minutes": "1h",
         },
     )
-    assert response.status_code == 200
+    assert_form_errors(response, "occurred_on")
     person = UserFactory(organisation=coordinator.organisation)
     response = client.post(
         "/peers/new", data={"member_id": str(person.id), "capacity": value, "travel_km": value}
     )
-    assert response.status_code == 200
+    assert_form_errors(response, "capacity", "travel_km")
 
 
 def test_peer_notes_are_for_coordinators_only(client, coordinator):

@@ -3,9 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.api.models import IdempotencyRecord
 from app.auth.models import Organisation, User
 from tests.factories import TEST_PASSWORD, AdminFactory, CoordinatorFactory, UserFactory
-from tests.helpers import assert_error, bearer
+from tests.helpers import assert_error, bearer, sql_statements, writes
 
 
 def test_token_is_issued_for_the_right_password(client):
@@ -243,18 +244,28 @@ def test_idempotency_key_replays_and_detects_mismatch(client, session):
     headers = {**bearer(coordinator), "Idempotency-Key": "abc-123"}
     body = {"name": "Once Only"}
     first = client.post("/api/v1/members", json=body, headers=headers)
-    second = client.post("/api/v1/members", json=body, headers=headers)
-    assert first.status_code == second.status_code == 201
-    assert first.get_json()["id"] == second.get_json()["id"]
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    with sql_statements() as retry:
+        second = client.post("/api/v1/members", json=body, headers=headers)
+    assert second.status_code == 201
+    assert second.get_json() == first.get_json()
     assert second.headers["Idempotent-Replayed"] == "true"
+    # The retry is answered from the stored response without running the request again. (A
+    # count of members alone cannot tell: a second run would insert a member, then lose the
+    # race for the stored response's unique key, roll back and replay — and still show one.)
+    assert writes(retry) == []
     assert (
         session.scalar(select(func.count()).select_from(User).where(User.name == "Once Only")) == 1
     )
-    assert_error(
-        client.post("/api/v1/members", json={"name": "Different"}, headers=headers),
-        422,
-        "idempotency_mismatch",
-    )
+    assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+    with sql_statements() as mismatch:
+        assert_error(
+            client.post("/api/v1/members", json={"name": "Different"}, headers=headers),
+            422,
+            "idempotency_mismatch",
+            "Idempotency-Key",
+        )
+    assert writes(mismatch) == []
 
 
 def test_errors_have_one_shape(client):

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.clock import london_date, utcnow
-from app.timebank.models import Exchange
+from app.timebank.models import Exchange, LedgerTransaction
 from tests.factories import CoordinatorFactory, OrganisationFactory, UserFactory, account_of
-from tests.helpers import assert_error, bearer
+from tests.helpers import assert_error, bearer, sql_statements, writes
 
 TODAY = london_date(utcnow()).isoformat()
 
@@ -206,15 +206,24 @@ def test_retrying_with_the_same_idempotency_key_never_creates_a_second_exchange(
     giver, getter, coordinator = people
     headers = {**bearer(coordinator), "Idempotency-Key": "exchange-42"}
     first = client.post("/api/v1/exchanges", json=body(giver, getter), headers=headers)
-    again = client.post("/api/v1/exchanges", json=body(giver, getter), headers=headers)
-    assert first.get_json()["id"] == again.get_json()["id"]
-    assert account_of(giver).balance_minutes == 90
+    assert first.status_code == 201 and first.get_json()["status"] == "confirmed"
+    with sql_statements() as retry:
+        again = client.post("/api/v1/exchanges", json=body(giver, getter), headers=headers)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+    # Nothing was recorded or posted again, not even to be rolled back when the stored
+    # response's unique key refused it: the replay wrote no row at all.
+    assert writes(retry) == []
     assert session.scalar(select(func.count()).select_from(Exchange)) == 1
+    assert session.scalar(select(func.count()).select_from(LedgerTransaction)) == 1
+    assert account_of(giver).balance_minutes == 90
     assert_error(
         client.post("/api/v1/exchanges", json=body(giver, getter, minutes=30), headers=headers),
         422,
         "idempotency_mismatch",
+        "Idempotency-Key",
     )
+    assert session.scalar(select(func.count()).select_from(Exchange)) == 1
 
 
 def test_exchange_list_filters_and_hides_other_peoples(client, people):
@@ -272,14 +281,16 @@ def test_listings_create_and_search(client, people):
         client.get("/api/v1/listings?category=diy", headers=bearer(giver)).get_json()["total"] == 1
     )
     assert client.get("/api/v1/listings", headers=bearer(UserFactory())).get_json()["total"] == 0
-    assert_error(
+    error = assert_error(
         client.post(
             "/api/v1/listings",
             json={"kind": "swap", "title": "", "category": "x"},
             headers=bearer(giver),
         ),
         422,
+        "validation_error",
     )
+    assert set(error["fields"]) == {"kind", "title", "category"}, error
 
 
 def test_donation_and_grant_endpoints(client, people):
