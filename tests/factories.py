@@ -20,6 +20,7 @@ from app.audit import AuditEvent
 from app.auth import services as auth
 from app.auth.models import ApiToken, Organisation, OutboxEmail, SignInAttempt, User, UserToken
 from app.clock import london_date, utcnow
+from app.matching.models import PostcodeCentroid
 from app.peers.models import (
     Condition,
     HealthDataConsent,
@@ -525,6 +526,22 @@ class IdempotencyRecordFactory(BaseFactory):
     created_at = factory.LazyFunction(utcnow)
 
 
+class PostcodeCentroidFactory(BaseFactory):
+    """A unit postcode in Leeds, spaced a few metres apart on the National Grid."""
+
+    class Meta:
+        model = PostcodeCentroid
+
+    postcode = factory.Sequence(
+        lambda n: (
+            f"LS{1 + n // 900 % 29} {n % 9 + 1}{'ABDEFGHJLNPQRSTUWXYZ'[n // 9 % 20]}{'ABDEFGHJLNPQRSTUWXYZ'[n // 180 % 20]}"
+        )
+    )
+    kind = "unit"
+    easting = factory.Sequence(lambda n: 428_000 + n * 10)
+    northing = factory.Sequence(lambda n: 434_000 + n * 10)
+
+
 class AuditEventFactory(BaseFactory):
     """A coordinator viewed a member's plan."""
 
@@ -570,6 +587,7 @@ ALL_FACTORIES = [
     ReferralFactory,
     IdempotencyRecordFactory,
     AuditEventFactory,
+    PostcodeCentroidFactory,
 ]
 
 
