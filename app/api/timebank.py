@@ -9,7 +9,7 @@ from ..extensions import db
 from ..timebank import exchanges, listings
 from ..timebank.categories import CATEGORIES
 from ..timebank.durations import MAX_MINUTES, MIN_MINUTES
-from ..timebank.models import EXCHANGE_STATUSES, Exchange
+from ..timebank.models import EXCHANGE_STATUSES
 from .common import Id, PageArgs, UtcDateTime, api_user, page_of, paginate, write
 from .parsing import ApiBlueprint as Blueprint
 
@@ -74,6 +74,10 @@ class ExchangeSchema(Schema):
     settled_at = UtcDateTime(allow_none=True)
     reversed_at = UtcDateTime(allow_none=True)
     reversal_reason = fields.String(allow_none=True)
+    allowed_actions = fields.Function(
+        lambda view: sorted(view.allowed_actions),
+        metadata={"description": "What the caller may do now: confirm, reject, withdraw, reverse."},
+    )
 
 
 class ExchangeListArgs(PageArgs):
@@ -157,7 +161,7 @@ def create_exchange(data):
         if data.get("listing_id")
         else None
     )
-    return exchanges.record_exchange(
+    exchange = exchanges.record_exchange(
         db.session,
         actor=actor,
         new=exchanges.NewExchange(
@@ -171,6 +175,7 @@ def create_exchange(data):
         ),
         now=now,
     )
+    return exchanges.view_of(actor, exchange)
 
 
 @blp.route("/exchanges/<id:exchange_id>/confirm", methods=["POST"])
@@ -178,8 +183,10 @@ def create_exchange(data):
 @blp.response(200, ExchangeSchema)
 def confirm_exchange(exchange_id):
     """Confirm (the other party, or a coordinator). 409 balance_limit moves nothing."""
-    return exchanges.confirm_exchange(
-        db.session, actor=api_user(), exchange_id=exchange_id, now=utcnow()
+    actor = api_user()
+    return exchanges.view_of(
+        actor,
+        exchanges.confirm_exchange(db.session, actor=actor, exchange_id=exchange_id, now=utcnow()),
     )
 
 
@@ -187,8 +194,10 @@ def confirm_exchange(exchange_id):
 @write
 @blp.response(200, ExchangeSchema)
 def reject_exchange(exchange_id):
-    return exchanges.reject_exchange(
-        db.session, actor=api_user(), exchange_id=exchange_id, now=utcnow()
+    actor = api_user()
+    return exchanges.view_of(
+        actor,
+        exchanges.reject_exchange(db.session, actor=actor, exchange_id=exchange_id, now=utcnow()),
     )
 
 
@@ -197,8 +206,10 @@ def reject_exchange(exchange_id):
 @blp.response(200, ExchangeSchema)
 def withdraw_exchange(exchange_id):
     """The person who recorded a pending exchange takes it back; nothing moves."""
-    return exchanges.withdraw_exchange(
-        db.session, actor=api_user(), exchange_id=exchange_id, now=utcnow()
+    actor = api_user()
+    return exchanges.view_of(
+        actor,
+        exchanges.withdraw_exchange(db.session, actor=actor, exchange_id=exchange_id, now=utcnow()),
     )
 
 
@@ -208,25 +219,31 @@ def withdraw_exchange(exchange_id):
 @blp.response(200, ExchangeSchema)
 def reverse_exchange(data, exchange_id):
     """A coordinator's correction: a compensating entry; nothing is edited or deleted."""
-    return exchanges.reverse_exchange(
-        db.session, actor=api_user(), exchange_id=exchange_id, reason=data["reason"], now=utcnow()
+    actor = api_user()
+    exchange = exchanges.reverse_exchange(
+        db.session, actor=actor, exchange_id=exchange_id, reason=data["reason"], now=utcnow()
     )
+    return exchanges.view_of(actor, exchange)
 
 
 @blp.route("/exchanges", methods=["GET"])
 @blp.arguments(ExchangeListArgs, location="query")
 @blp.response(200, page_of(ExchangeSchema))
 def list_exchanges(args):
+    actor = api_user()
     statement = exchanges.exchanges_for(
-        db.session, actor=api_user(), member_id=args.get("member_id"), status=args.get("status")
+        db.session, actor=actor, member_id=args.get("member_id"), status=args.get("status")
     )
-    return paginate(statement, args)
+    page = paginate(statement, args)
+    page["items"] = [exchanges.view_of(actor, exchange) for exchange in page["items"]]
+    return page
 
 
 @blp.route("/exchanges/<id:exchange_id>", methods=["GET"])
 @blp.response(200, ExchangeSchema)
-def get_exchange(exchange_id) -> Exchange:
-    return exchanges.get_exchange_for(db.session, api_user(), exchange_id)
+def get_exchange(exchange_id) -> exchanges.ExchangeView:
+    actor = api_user()
+    return exchanges.view_of(actor, exchanges.get_exchange_for(db.session, actor, exchange_id))
 
 
 @blp.route("/categories", methods=["GET"])

@@ -14,13 +14,31 @@ from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
 from ..auth.models import User
-from ..auth.services import can_manage
+from ..auth.permissions import (
+    can_manage,
+    can_view_member,
+    coordinates,
+    in_reach,
+    is_admin,
+    is_coordinator,
+)
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from . import ledger
 from .categories import CATEGORIES
 from .durations import MAX_MINUTES, MIN_MINUTES
 from .models import Account, Exchange, LedgerTransaction, Leg, Listing
+from .permissions import (
+    can_grant,
+    can_see_exchange,
+    can_see_overdue,
+    can_settle,
+    can_withdraw,
+    exchange_actions,
+    holds,
+    may_reverse,
+    records_on_behalf,
+)
 from .services import account_name, member_account, organisation_account
 
 MAX_DESCRIPTION = 2000
@@ -28,30 +46,20 @@ GIFT_MAX_MINUTES = 100 * 60
 OVERDUE_DAYS = 7
 
 
-# --- who may do what -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExchangeView:
+    """An exchange as one actor sees it: the row, and what they may do to it now. The exchange
+    page and the API both render this, so a button is offered exactly when the API allows it."""
+
+    exchange: Exchange
+    allowed_actions: frozenset[str]
+
+    def __getattr__(self, name: str):
+        return getattr(self.exchange, name)
 
 
-def coordinates(actor: User, organisation_id: int) -> bool:
-    """Admins coordinate everywhere; coordinators coordinate their own organisation."""
-    return actor.is_admin or (
-        actor.role == "coordinator" and actor.organisation_id == organisation_id
-    )
-
-
-def holds(actor: User, account: Account) -> bool:
-    """The actor answers for this account: it is theirs, or it is their organisation's and they
-    coordinate it."""
-    if account.kind == "member":
-        return account.user_id == actor.id
-    return coordinates(actor, account.organisation_id)
-
-
-def can_see(actor: User, exchange: Exchange) -> bool:
-    return (
-        coordinates(actor, exchange.organisation_id)
-        or exchange.provider_account.user_id == actor.id
-        or exchange.receiver_account.user_id == actor.id
-    )
+def view_of(actor: User, exchange: Exchange) -> ExchangeView:
+    return ExchangeView(exchange, exchange_actions(actor, exchange))
 
 
 def _select_exchange(session: Session, exchange_id: int, *, lock: bool) -> Exchange | None:
@@ -65,7 +73,7 @@ def get_exchange_for(
     session: Session, actor: User, exchange_id: int, *, lock: bool = False
 ) -> Exchange:
     exchange = _select_exchange(session, exchange_id, lock=lock)
-    if exchange is None or not can_see(actor, exchange):
+    if exchange is None or not can_see_exchange(actor, exchange):
         raise NotFound("We could not find that exchange.")
     return exchange
 
@@ -85,7 +93,7 @@ def member_party(session: Session, actor: User, member_id: int, field: str) -> A
         .where(User.id == member_id)
     ).one_or_none()
     person, account = row if row is not None else (None, None)
-    if person is None or not (person.organisation_id == actor.organisation_id or actor.is_admin):
+    if person is None or not in_reach(actor, person.organisation_id):
         raise ValidationFailed(
             "Choose a member of your organisation.",
             fields={field: "There is no such member in your organisation."},
@@ -101,7 +109,7 @@ def member_party(session: Session, actor: User, member_id: int, field: str) -> A
 
 
 def organisation_party(session: Session, actor: User, organisation_id: int, field: str) -> Account:
-    if not (organisation_id == actor.organisation_id or actor.is_admin):
+    if not in_reach(actor, organisation_id):
         raise ValidationFailed(
             "Choose your own organisation.", fields={field: "There is no such organisation."}
         )
@@ -159,9 +167,7 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
     validate_exchange(new, london_date(now))
     organisation_id = new.provider.organisation_id
     personal = actor.id in (new.provider.user_id, new.receiver.user_id)
-    # A coordinator's record for others is confirmed at once; their own exchanges wait for the
-    # other side like anyone's, so nobody can credit themselves alone.
-    on_behalf = coordinates(actor, organisation_id) and not personal
+    on_behalf = records_on_behalf(actor, organisation_id, new.provider, new.receiver)
     if not on_behalf and not (holds(actor, new.provider) or holds(actor, new.receiver)):
         raise Forbidden("You can only record exchanges you took part in.")
     locked = None
@@ -238,21 +244,6 @@ def _require_pending(exchange: Exchange) -> None:
         )
 
 
-def may_settle(actor: User, exchange: Exchange) -> bool:
-    """The other party (whoever did not record it) or a coordinator may confirm or reject; but
-    nobody settles an exchange they recorded and take part in themselves."""
-    parties = (exchange.provider_account.user_id, exchange.receiver_account.user_id)
-    if actor.id == exchange.recorded_by_id and actor.id in parties:
-        return False
-    if coordinates(actor, exchange.organisation_id):
-        return True
-    awaiting = exchange.awaiting_account_id
-    return awaiting is not None and any(
-        account.id == awaiting and holds(actor, account)
-        for account in (exchange.provider_account, exchange.receiver_account)
-    )
-
-
 def confirm_exchange(session: Session, *, actor: User, exchange_id: int, now: datetime) -> Exchange:
     """Confirm a pending exchange and post it.
 
@@ -267,10 +258,10 @@ def confirm_exchange(session: Session, *, actor: User, exchange_id: int, now: da
     locked = ledger.lock_accounts(
         session, [exchange.provider_account_id, exchange.receiver_account_id]
     )
-    if not can_see(actor, exchange):
+    if not can_see_exchange(actor, exchange):
         raise NotFound("We could not find that exchange.")
     _require_pending(exchange)
-    if not may_settle(actor, exchange):
+    if not can_settle(actor, exchange):
         raise Forbidden("The other person confirms this exchange, or a coordinator.")
     _settle_confirmed(session, exchange, actor, now, locked)
     return exchange
@@ -279,7 +270,7 @@ def confirm_exchange(session: Session, *, actor: User, exchange_id: int, now: da
 def reject_exchange(session: Session, *, actor: User, exchange_id: int, now: datetime) -> Exchange:
     exchange = get_exchange_for(session, actor, exchange_id, lock=True)
     _require_pending(exchange)
-    if not may_settle(actor, exchange):
+    if not can_settle(actor, exchange):
         raise Forbidden("The other person can turn this exchange down, or a coordinator.")
     exchange.status = "rejected"
     exchange.awaiting_account_id = None
@@ -296,7 +287,7 @@ def withdraw_exchange(
     Nothing had moved, so nothing moves."""
     exchange = get_exchange_for(session, actor, exchange_id, lock=True)
     _require_pending(exchange)
-    if exchange.recorded_by_id != actor.id:
+    if not can_withdraw(actor, exchange):
         raise Forbidden("Only the person who recorded an exchange can withdraw it.")
     exchange.status = "withdrawn"
     exchange.awaiting_account_id = None
@@ -326,12 +317,12 @@ def reverse_exchange(
 ) -> Exchange:
     """A coordinator's correction: post the opposite of the confirmed exchange, with a reason."""
     exchange = get_exchange_for(session, actor, exchange_id, lock=True)
-    if not coordinates(actor, exchange.organisation_id):
+    if not may_reverse(actor, exchange):
+        if coordinates(actor, exchange.organisation_id):
+            raise Forbidden(
+                "Nobody can reverse an exchange they took part in: ask another coordinator."
+            )
         raise Forbidden("Only a coordinator can reverse an exchange.")
-    if actor.id in (exchange.provider_account.user_id, exchange.receiver_account.user_id):
-        raise Forbidden(
-            "Nobody can reverse an exchange they took part in: ask another coordinator."
-        )
     if exchange.status == "reversed":
         raise Conflict("This exchange has already been reversed.", code="already_reversed")
     if exchange.status != "confirmed":
@@ -402,12 +393,12 @@ def grant_from_chest(
     session: Session, *, actor: User, member_id: int, minutes: int, reason: str, now: datetime
 ) -> LedgerTransaction:
     """A coordinator gives hours from the chest to a member who cannot yet give."""
-    if not actor.is_coordinator:
-        raise Forbidden("Only a coordinator can grant hours from the chest.")
     person = session.get(User, member_id)
     if person is None or not can_manage(actor, person):
+        if not is_coordinator(actor):
+            raise Forbidden("Only a coordinator can grant hours from the chest.")
         raise NotFound("We could not find that member.")
-    if person.id == actor.id:
+    if not can_grant(actor, person):
         raise Forbidden("Nobody can grant hours to themselves: ask another coordinator.")
     _check_gift_minutes(minutes)
     reason = (reason or "").strip()
@@ -442,7 +433,7 @@ def exchanges_for(
     statement = select(Exchange).order_by(Exchange.created_at.desc(), Exchange.id.desc())
     if member_id is not None:
         person = session.get(User, member_id)
-        if person is None or not (person.id == actor.id or can_manage(actor, person)):
+        if person is None or not can_view_member(actor, person):
             raise NotFound("We could not find that member.")
         account_id = member_account(session, person).id
         statement = statement.where(
@@ -451,9 +442,9 @@ def exchanges_for(
                 Exchange.receiver_account_id == account_id,
             )
         )
-    elif actor.is_admin:
+    elif is_admin(actor):
         pass
-    elif actor.role == "coordinator":
+    elif is_coordinator(actor):
         statement = statement.where(Exchange.organisation_id == actor.organisation_id)
     else:
         account_id = member_account(session, actor).id
@@ -474,7 +465,7 @@ def exchanges_for(
 def awaiting_confirmation_by(session: Session, actor: User) -> list[Exchange]:
     """Exchanges the actor can confirm or turn down now (their own; coordinators: the org's)."""
     account_ids = [member_account(session, actor).id]
-    if actor.is_coordinator:
+    if is_coordinator(actor):
         account_ids.append(organisation_account(session, actor.organisation_id).id)
     return list(
         session.scalars(
@@ -489,7 +480,7 @@ def overdue_pending(
     session: Session, *, actor: User, now: datetime, days: int = OVERDUE_DAYS
 ) -> list[Exchange]:
     """Pending exchanges in the coordinator's organisation recorded more than ``days`` ago."""
-    if not actor.is_coordinator:
+    if not can_see_overdue(actor):
         raise Forbidden("Only coordinators can see this.")
     return list(
         session.scalars(

@@ -9,11 +9,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..auth.models import User
+from ..auth.permissions import in_reach
 from ..clock import london_date
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..postcodes import district
 from .categories import CATEGORIES
 from .models import DirectoryEntry, Listing
+from .permissions import can_change_listing
 
 LISTING_DAYS = 183  # a listing lasts about six months unless renewed
 MAX_TITLE = 120
@@ -75,16 +77,13 @@ def create_listing(session: Session, *, actor: User, new: NewListing, now: datet
 
 def get_listing_for(session: Session, actor: User, listing_id: int) -> Listing:
     listing = session.get(Listing, listing_id)
-    if listing is None or not (listing.organisation_id == actor.organisation_id or actor.is_admin):
+    if listing is None or not in_reach(actor, listing.organisation_id):
         raise NotFound("We could not find that listing.")
     return listing
 
 
 def _own_or_coordinated(actor: User, listing: Listing) -> None:
-    if listing.user_id != actor.id and not (
-        actor.is_admin
-        or (actor.role == "coordinator" and actor.organisation_id == listing.organisation_id)
-    ):
+    if not can_change_listing(actor, listing):
         raise Forbidden("Only the person who listed it, or a coordinator, can change it.")
 
 

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..forms import id_arg, page_arg, show_domain_error
 from ..postcodes import district
 from ..templating import format_date
-from . import exchanges, listings, services
+from . import exchanges, listings, permissions, services
 from .categories import category_name
 from .durations import describe_minutes
 from .forms import (
@@ -215,10 +215,7 @@ def _exchange_page(exchange: Exchange, form: ReverseForm):
         exchange=exchange,
         form=form,
         awaiting=awaiting_party(exchange),
-        can_settle=exchange.status == "pending" and exchanges.may_settle(current_user, exchange),
-        can_withdraw=exchange.status == "pending" and exchange.recorded_by_id == current_user.id,
-        can_reverse=exchange.status == "confirmed"
-        and exchanges.coordinates(current_user, exchange.organisation_id),
+        allowed=exchanges.view_of(current_user, exchange).allowed_actions,
     )
 
 
@@ -492,8 +489,7 @@ def listing_page(listing_id: int):
         "timebank/listing.html",
         listing=listing,
         live=live,
-        can_change=listing.user_id == current_user.id
-        or exchanges.coordinates(current_user, listing.organisation_id),
+        can_change=permissions.can_change_listing(current_user, listing),
         can_propose=live and listing.user_id != current_user.id and listing.user.active,
     )
 

@@ -13,8 +13,15 @@ from app.timebank import exchanges as ex
 from app.timebank import listings
 from app.timebank.models import DirectoryEntry, Exchange, Listing
 from app.timebank.services import organisation_account
-from tests.factories import CoordinatorFactory, OrganisationFactory, UserFactory, account_of
-from tests.helpers import sign_in
+from tests.factories import (
+    ConfirmedExchangeFactory,
+    CoordinatorFactory,
+    ExchangeFactory,
+    OrganisationFactory,
+    UserFactory,
+    account_of,
+)
+from tests.helpers import bearer, sign_in
 
 
 @pytest.fixture()
@@ -748,3 +755,45 @@ def test_recorder_withdraws_a_pending_exchange_from_its_page(client, session):
     assert client.post(f"/exchanges/{exchange.id}/withdraw").status_code == 302
     session.refresh(exchange)
     assert exchange.status == "withdrawn"
+
+
+def _page_actions(client, exchange_id) -> set[str]:
+    body = client.get(f"/exchanges/{exchange_id}").get_data(as_text=True)
+    shown = {
+        "confirm": f"/exchanges/{exchange_id}/confirm" in body,
+        "reject": f"/exchanges/{exchange_id}/reject" in body,
+        "withdraw": f"/exchanges/{exchange_id}/withdraw" in body,
+        "reverse": f"/exchanges/{exchange_id}/reverse" in body,
+    }
+    return {action for action, present in shown.items() if present}
+
+
+def test_page_and_api_offer_the_same_actions_on_an_exchange(client, session):
+    """The page's buttons and the API's allowed_actions come from one read model; a coordinator
+    who took part in an exchange is never offered a Reverse the service would refuse."""
+    coordinator = CoordinatorFactory()
+    other_coordinator = CoordinatorFactory(organisation=coordinator.organisation)
+    member = UserFactory(organisation=coordinator.organisation)
+    took_part = ConfirmedExchangeFactory(provider=coordinator, receiver=member)
+    pending = ExchangeFactory(provider=member, receiver=other_coordinator)
+    cases = [
+        (coordinator, took_part, set()),
+        (other_coordinator, took_part, {"reverse"}),
+        (member, took_part, set()),
+        (member, pending, {"withdraw"}),
+        (other_coordinator, pending, {"confirm", "reject"}),
+        (coordinator, pending, {"confirm", "reject"}),
+    ]
+    for actor, exchange, expected in cases:
+        api = client.get(f"/api/v1/exchanges/{exchange.id}", headers=bearer(actor)).get_json()
+        assert set(api["allowed_actions"]) == expected, (actor.name, exchange.id)
+        sign_in(client, actor)
+        assert _page_actions(client, exchange.id) == expected, (actor.name, exchange.id)
+        client.post("/sign-out")
+    # what is offered is what the service allows
+    response = client.post(
+        f"/api/v1/exchanges/{took_part.id}/reverse",
+        json={"reason": "Typo"},
+        headers=bearer(coordinator),
+    )
+    assert response.status_code == 403

@@ -1,0 +1,94 @@
+"""Who may do what in the timebank: pure predicates over the actor, accounts and exchanges.
+
+Built on ``app.auth.permissions`` (one rule for administrators). The exchange page, the API and
+the services all ask here, so a button is shown exactly when the action would be allowed.
+"""
+
+from __future__ import annotations
+
+from ..auth.models import User
+from ..auth.permissions import coordinates, is_coordinator
+from .models import Account, Exchange, Listing
+
+CONFIRM = "confirm"
+REJECT = "reject"
+WITHDRAW = "withdraw"
+REVERSE = "reverse"
+
+
+def holds(actor: User, account: Account) -> bool:
+    """The actor answers for this account: it is theirs, or it is their organisation's and they
+    coordinate it."""
+    if account.kind == "member":
+        return account.user_id == actor.id
+    return coordinates(actor, account.organisation_id)
+
+
+def takes_part(actor: User, exchange: Exchange) -> bool:
+    return actor.id in (exchange.provider_account.user_id, exchange.receiver_account.user_id)
+
+
+def can_see_exchange(actor: User, exchange: Exchange) -> bool:
+    return coordinates(actor, exchange.organisation_id) or takes_part(actor, exchange)
+
+
+def records_on_behalf(actor: User, organisation_id: int, provider: Account, receiver: Account):
+    """A coordinator's record for others is confirmed at once; their own exchanges wait for the
+    other side like anyone's, so nobody can credit themselves alone."""
+    personal = actor.id in (provider.user_id, receiver.user_id)
+    return coordinates(actor, organisation_id) and not personal
+
+
+def can_settle(actor: User, exchange: Exchange) -> bool:
+    """Confirm or turn down a pending exchange: the other party (whoever did not record it) or a
+    coordinator; but nobody settles an exchange they recorded and take part in themselves."""
+    if exchange.status != "pending":
+        return False
+    if actor.id == exchange.recorded_by_id and takes_part(actor, exchange):
+        return False
+    if coordinates(actor, exchange.organisation_id):
+        return True
+    awaiting = exchange.awaiting_account_id
+    return awaiting is not None and any(
+        account.id == awaiting and holds(actor, account)
+        for account in (exchange.provider_account, exchange.receiver_account)
+    )
+
+
+def can_withdraw(actor: User, exchange: Exchange) -> bool:
+    return exchange.status == "pending" and exchange.recorded_by_id == actor.id
+
+
+def may_reverse(actor: User, exchange: Exchange) -> bool:
+    """A coordinator's correction, never of an exchange they took part in (status aside)."""
+    return coordinates(actor, exchange.organisation_id) and not takes_part(actor, exchange)
+
+
+def can_reverse(actor: User, exchange: Exchange) -> bool:
+    return exchange.status == "confirmed" and may_reverse(actor, exchange)
+
+
+def exchange_actions(actor: User, exchange: Exchange) -> frozenset[str]:
+    """What the actor may do to the exchange now: the page shows these buttons, the API lists
+    them, and the services enforce the same predicates."""
+    actions = set()
+    if can_settle(actor, exchange):
+        actions |= {CONFIRM, REJECT}
+    if can_withdraw(actor, exchange):
+        actions.add(WITHDRAW)
+    if can_reverse(actor, exchange):
+        actions.add(REVERSE)
+    return frozenset(actions)
+
+
+def can_change_listing(actor: User, listing: Listing) -> bool:
+    return listing.user_id == actor.id or coordinates(actor, listing.organisation_id)
+
+
+def can_grant(actor: User, person: User) -> bool:
+    """Hours from the chest: a coordinator of the person's organisation, never to themselves."""
+    return coordinates(actor, person.organisation_id) and person.id != actor.id
+
+
+def can_see_overdue(actor: User) -> bool:
+    return is_coordinator(actor)
