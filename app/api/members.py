@@ -6,7 +6,7 @@ from flask import current_app
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ..auth import services
+from ..auth import permissions, services
 from ..auth.models import ROLES, User
 from ..clock import utcnow
 from ..extensions import db
@@ -65,7 +65,9 @@ def list_members(args):
     """Members of the caller's organisation (admins: any organisation)."""
     actor = api_user()
     services.require_coordinator(actor)
-    organisation_id = args.get("organisation_id") if actor.is_admin else actor.organisation_id
+    organisation_id = (
+        args.get("organisation_id") if permissions.is_admin(actor) else actor.organisation_id
+    )
     statement = select(User).order_by(User.id)
     if organisation_id:
         statement = statement.where(User.organisation_id == organisation_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ..auth import services
+from ..auth import permissions, services
 from ..auth.models import DEFAULT_MAX_BALANCE_MINUTES, DEFAULT_MIN_BALANCE_MINUTES, Organisation
 from ..extensions import db
 from ..timebank.services import organisation_account
@@ -52,7 +52,7 @@ def list_organisations(args):
     """Every organisation for admins; your own for everyone else."""
     actor = api_user()
     statement = select(Organisation).order_by(Organisation.id)
-    if not actor.is_admin:
+    if not permissions.is_admin(actor):
         statement = statement.where(Organisation.id == actor.organisation_id)
     return paginate(statement, args)
 

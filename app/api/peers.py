@@ -6,10 +6,8 @@ from flask import current_app
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from .. import audit
-from ..auth.models import User
+from ..auth.services import audit_trail_query
 from ..clock import london_date, utcnow
-from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..peers import conditions, plans, profiles, referrals
 from ..peers.models import (
@@ -187,21 +185,16 @@ class PeerListArgs(PageArgs):
 
 
 def _peer_body(profile: PeerProfile) -> dict:
-    rows = conditions.condition_rows(db.session, [profile.member_id], "own").get(
-        profile.member_id, []
-    )
-    carer = conditions.condition_rows(db.session, [profile.member_id], "carer").get(
-        profile.member_id, []
-    )
+    view = profiles.peer_view_of(db.session, api_user(), profile)
     body = {
         name: getattr(profile, name)
         for name in PeerSchema._declared_fields
-        if hasattr(profile, name)
+        if hasattr(profile, name) and name != "notes"
     }
-    body["condition_codes"] = [c.code for c in rows]
-    body["carer_condition_codes"] = [c.code for c in carer]
-    if not profiles.coordinates(api_user(), profile.organisation_id):
-        body.pop("notes", None)  # coordinators' notes about the peer stay with coordinators
+    body["condition_codes"] = [c.code for c in view.own_conditions]
+    body["carer_condition_codes"] = [c.code for c in view.carer_conditions]
+    if view.notes is not None:  # coordinators' notes about the peer stay with coordinators
+        body["notes"] = view.notes
     return body
 
 
@@ -538,7 +531,6 @@ def create_referral(data):
             **data,
         ),
         now=utcnow(),
-        source="coordinator" if api_user().role == "coordinator" else "partner",
     )
     return _referral_body(referral)
 
@@ -597,17 +589,5 @@ class AuditArgs(PageArgs):
 @blp.response(200, page_of(AuditSchema))
 def list_audit(args):
     """Who viewed or changed a person's health data, plan and peer checks (coordinators, admins)."""
-    actor = api_user()
-    if actor.role not in ("coordinator", "admin"):
-        raise Forbidden("Only coordinators and administrators can read the audit trail.")
-    statement = select(audit.AuditEvent).order_by(audit.AuditEvent.id.desc())
-    if not actor.is_admin:
-        statement = statement.where(audit.AuditEvent.organisation_id == actor.organisation_id)
-    if args.get("member_id"):
-        person = db.session.get(User, args["member_id"])
-        if person is None or not (
-            actor.is_admin or person.organisation_id == actor.organisation_id
-        ):
-            raise NotFound("We could not find that member.")
-        statement = statement.where(audit.AuditEvent.member_id == person.id)
+    statement = audit_trail_query(db.session, api_user(), args.get("member_id"))
     return paginate(statement, args)

@@ -16,10 +16,12 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..audit import AuditEvent
 from ..errors import Conflict, Forbidden, NotFound, Throttled, ValidationFailed
 from ..mail import queue_email
 from ..postcodes import InvalidPostcode, normalise_postcode
 from ..timebank import services as timebank
+from . import permissions
 from .models import (
     DEFAULT_MAX_BALANCE_MINUTES,
     DEFAULT_MIN_BALANCE_MINUTES,
@@ -110,34 +112,23 @@ def clean_postcode(raw: str | None) -> str | None:
 # --- permissions ----------------------------------------------------------------------------
 
 
-def can_manage(actor: User, person: User) -> bool:
-    """Admins manage everyone; coordinators manage people in their own organisation."""
-    return actor.is_admin or (
-        actor.role == "coordinator" and actor.organisation_id == person.organisation_id
-    )
-
-
-def can_view_member(actor: User, person: User) -> bool:
-    return actor.id == person.id or can_manage(actor, person)
-
-
 def get_member_for(session: Session, actor: User, member_id: int) -> User:
     """The member, if the actor may see them; otherwise NotFound, so existence is not revealed."""
     person = session.get(User, member_id)
-    if person is None or not can_view_member(actor, person):
+    if person is None or not permissions.can_view_member(actor, person):
         raise NotFound("We could not find that member.")
     return person
 
 
 def get_organisation_for(session: Session, actor: User, organisation_id: int) -> Organisation:
     organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not (actor.is_admin or actor.organisation_id == organisation_id):
+    if organisation is None or not permissions.in_reach(actor, organisation_id):
         raise NotFound("We could not find that organisation.")
     return organisation
 
 
 def require_coordinator(actor: User) -> None:
-    if not actor.is_coordinator:
+    if not permissions.is_coordinator(actor):
         raise Forbidden("Only coordinators can do that.")
 
 
@@ -153,7 +144,7 @@ def create_organisation(
     max_balance_minutes: int = DEFAULT_MAX_BALANCE_MINUTES,
 ) -> Organisation:
     """Create an organisation with its hours account and community chest. ``actor`` None is the CLI."""
-    if actor is not None and not actor.is_admin:
+    if not permissions.can_create_organisation(actor):
         raise Forbidden("Only administrators can create organisations.")
     name = clean_name(name)
     _check_limits(min_balance_minutes, max_balance_minutes)
@@ -198,7 +189,7 @@ def update_organisation_settings(
     hourly rate used for social value. Balances never move: a member already past a new limit
     simply cannot go further."""
     organisation = get_organisation_for(session, actor, organisation_id)
-    if not (actor.is_admin or actor.role == "coordinator"):
+    if not permissions.can_change_settings(actor, organisation_id):
         raise Forbidden("Only coordinators can change the organisation's settings.")
     _check_limits(min_balance_minutes, max_balance_minutes)
     if not 0 <= hourly_rate_pence <= MAX_HOURLY_RATE_PENCE:
@@ -231,7 +222,7 @@ def create_member(
         require_coordinator(actor)
     organisation_id = new.organisation_id or (actor.organisation_id if actor else None)
     organisation = session.get(Organisation, organisation_id) if organisation_id else None
-    if actor is not None and not actor.is_admin and organisation_id != actor.organisation_id:
+    if actor is not None and not permissions.in_reach(actor, organisation_id):
         raise Forbidden("Coordinators can only add people to their own organisation.")
     if organisation is None:
         raise ValidationFailed(
@@ -242,7 +233,7 @@ def create_member(
             "Choose a role: member, coordinator or admin.",
             fields={"role": "Choose member, coordinator or admin."},
         )
-    if new.role == "admin" and actor is not None and not actor.is_admin:
+    if not permissions.can_create_role(actor, new.role):
         raise Forbidden("Only administrators can create administrators.")
     name = clean_name(new.name)
     email = clean_email(new.email) if new.email else None
@@ -447,6 +438,28 @@ def user_for_api_token(session: Session, raw: str, now: datetime) -> User | None
 
 def revoke_api_token(session: Session, *, actor: User, token_id: int, now: datetime) -> None:
     token = session.get(ApiToken, token_id)
-    if token is None or not (token.user_id == actor.id or can_manage(actor, token.user)):
+    if token is None or not (
+        token.user_id == actor.id or permissions.can_manage(actor, token.user)
+    ):
         raise NotFound("We could not find that token.")
     token.revoked_at = token.revoked_at or now
+
+
+# --- the audit trail --------------------------------------------------------------------------
+
+
+def audit_trail_query(session: Session, actor: User, member_id: int | None = None):
+    """The audit events the actor may read, newest first; one person's when ``member_id`` is
+    given. Coordinators read their organisation's; administrators the whole deployment's (API.md).
+    The audit page and ``GET /api/v1/audit`` both use this, so they cannot disagree."""
+    if not permissions.is_coordinator(actor):
+        raise Forbidden("Only coordinators and administrators can read the audit trail.")
+    statement = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if not permissions.can_read_whole_audit(actor):
+        statement = statement.where(AuditEvent.organisation_id == actor.organisation_id)
+    if member_id is not None:
+        person = session.get(User, member_id)
+        if person is None or not permissions.can_read_audit(actor, person.organisation_id):
+            raise NotFound("We could not find that member.")
+        statement = statement.where(AuditEvent.member_id == person.id)
+    return statement

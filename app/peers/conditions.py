@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..auth.models import User
+from ..auth.permissions import can_add_condition, can_record_health_data, can_see_health_data
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import Condition, HealthDataConsent, MemberCondition
 
@@ -23,19 +24,6 @@ PURPOSE = "peer_support"
 CONSENT_MESSAGE = (
     "Confirm that the person gave explicit consent to use their health conditions for peer support."
 )
-
-
-def can_see_health_data(actor: User, person: User) -> bool:
-    """The person themselves, and coordinators (or administrators) of the person's organisation."""
-    return actor.id == person.id or (
-        actor.role in ("coordinator", "admin") and actor.organisation_id == person.organisation_id
-    )
-
-
-def can_record_health_data(actor: User, person: User) -> bool:
-    return (
-        actor.role in ("coordinator", "admin") and actor.organisation_id == person.organisation_id
-    )
 
 
 def get_person_for_health_data(session: Session, actor: User, member_id: int) -> User:
@@ -67,7 +55,7 @@ def known_codes(
 def add_condition(
     session: Session, *, actor: User, code: str, name: str, group: str, now: datetime
 ) -> Condition:
-    if not actor.is_admin:
+    if not can_add_condition(actor):
         raise Forbidden("Only administrators can add conditions.")
     code = (code or "").strip().lower()
     name, group = (name or "").strip(), (group or "").strip()

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..auth.models import User
+from ..auth.permissions import coordinates_health_data
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..timebank.models import Exchange
 from ..timebank.services import member_account
 from . import conditions, profiles, referrals
 from .models import GIVE_AND_GET_TYPES, MANAGEMENT, PlanSupport, SupportPlan
-from .profiles import coordinates
+from .permissions import can_manage_plan, can_see_plan, can_write_plans, sees_organisation_queue
 
 MAX_BUDGET_PENCE = 10_000_000_00  # ten million pounds a year: anything above is a typing error
 PEER_CATEGORIES = ("peer_support", "support_planning")
@@ -109,8 +110,8 @@ def create_plan(
     session: Session, *, actor: User, details: PlanDetails, now: datetime
 ) -> SupportPlan:
     person = session.get(User, details.member_id)
-    if person is None or not coordinates(actor, person.organisation_id):
-        if actor.role not in ("coordinator", "admin"):
+    if person is None or not coordinates_health_data(actor, person.organisation_id):
+        if not can_write_plans(actor):
             raise Forbidden("Only coordinators can write plans.")
         raise ValidationFailed(
             "Choose a member of your organisation.", fields={"member_id": "No such member."}
@@ -157,8 +158,8 @@ def _support(line: SupportLine) -> PlanSupport:
 def update_plan(
     session: Session, *, actor: User, plan_id: int, details: PlanDetails, now: datetime
 ) -> SupportPlan:
-    plan = get_plan_for(session, actor, plan_id, now=now)
-    if not coordinates(actor, plan.organisation_id):
+    plan = find_plan_for(session, actor, plan_id)
+    if not can_manage_plan(actor, plan):
         raise Forbidden("Only coordinators can change plans.")
     details.member_id = plan.member_id
     _validate(details)
@@ -181,11 +182,19 @@ def update_plan(
     return plan
 
 
-def get_plan_for(session: Session, actor: User, plan_id: int, *, now: datetime) -> SupportPlan:
-    """The person's own plan, or a coordinator's of the organisation. Every view is audited."""
+def find_plan_for(session: Session, actor: User, plan_id: int) -> SupportPlan:
+    """The person's own plan, or a coordinator's of the organisation; NotFound otherwise. Not
+    audited: for services that change it (audited as a change) and jobs. Showing a plan to
+    someone is ``get_plan_for``."""
     plan = session.get(SupportPlan, plan_id)
-    if plan is None or not (coordinates(actor, plan.organisation_id) or plan.member_id == actor.id):
+    if plan is None or not can_see_plan(actor, plan):
         raise NotFound("We could not find that plan.")
+    return plan
+
+
+def get_plan_for(session: Session, actor: User, plan_id: int, *, now: datetime) -> SupportPlan:
+    """Show a plan: the audited read. Every view of a plan is recorded."""
+    plan = find_plan_for(session, actor, plan_id)
     audit.record(
         session,
         actor=actor,
@@ -200,7 +209,7 @@ def get_plan_for(session: Session, actor: User, plan_id: int, *, now: datetime) 
 
 def plans_query(actor: User):
     statement = select(SupportPlan)
-    if actor.role in ("coordinator", "admin"):
+    if sees_organisation_queue(actor):
         statement = statement.where(SupportPlan.organisation_id == actor.organisation_id)
     else:
         statement = statement.where(SupportPlan.member_id == actor.id)
@@ -236,8 +245,8 @@ def sign_off(
 ):
     """Sign the plan off: set the first review, and — as the person wished — refer them for peer
     support and offer a draft peer profile for a coordinator to follow up."""
-    plan = get_plan_for(session, actor, plan_id, now=now)
-    if not coordinates(actor, plan.organisation_id):
+    plan = find_plan_for(session, actor, plan_id)
+    if not can_manage_plan(actor, plan):
         raise Forbidden("Only coordinators can sign plans off.")
     if plan.status == "signed_off":
         raise Conflict("This plan has already been signed off.", code="already_signed_off")
@@ -262,7 +271,6 @@ def sign_off(
                 consent_given=answers.consent_given,
             ),
             now=now,
-            source="sign_off",
             plan_id=plan.id,
         )
     else:
@@ -296,8 +304,8 @@ def record_review(
     now: datetime,
     interval_months: int = REVIEW_INTERVAL_MONTHS,
 ) -> SupportPlan:
-    plan = get_plan_for(session, actor, plan_id, now=now)
-    if not coordinates(actor, plan.organisation_id):
+    plan = find_plan_for(session, actor, plan_id)
+    if not can_manage_plan(actor, plan):
         raise Forbidden("Only coordinators can record a review.")
     if plan.status != "signed_off":
         raise Conflict("Only a signed-off plan can be reviewed.", code="not_signed_off")

@@ -10,17 +10,15 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..auth.models import User
+from ..auth.permissions import coordinates_health_data
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from . import conditions
-from .models import MODES, SUPPORT_TYPES, PeerProfile
+from .models import MODES, SUPPORT_TYPES, Condition, PeerProfile
+from .permissions import can_list_peers, can_manage_peer, can_see_peer, can_see_peer_notes
 
 NEEDS_DBS = {"accompany", "practical"}
 MAX_LANGUAGES = 10
-
-
-def coordinates(actor: User, organisation_id: int) -> bool:
-    return actor.role in ("coordinator", "admin") and actor.organisation_id == organisation_id
 
 
 @dataclass
@@ -91,7 +89,7 @@ def create_peer(
     now: datetime,
 ) -> PeerProfile:
     person = session.get(User, member_id)
-    if person is None or not coordinates(actor, person.organisation_id):
+    if person is None or not coordinates_health_data(actor, person.organisation_id):
         if person is not None and actor.organisation_id == person.organisation_id:
             raise Forbidden("Only coordinators can add peers.")
         raise ValidationFailed(
@@ -207,14 +205,19 @@ def _approve(profile: PeerProfile, actor: User, now: datetime) -> None:
     profile.approved_by_id = actor.id
 
 
-def get_peer_for(session: Session, actor: User, peer_id: int, *, now: datetime) -> PeerProfile:
-    """A peer profile for a coordinator of its organisation, or the peer themselves. Audited:
-    it holds checks (DBS) and conditions."""
+def find_peer_for(session: Session, actor: User, peer_id: int) -> PeerProfile:
+    """A peer profile for a coordinator of its organisation, or the peer themselves; NotFound
+    otherwise. Not audited: for services that act on it (a change is audited as a change) and
+    for jobs. Showing it to someone is ``get_peer_for``."""
     profile = session.get(PeerProfile, peer_id)
-    if profile is None or not (
-        coordinates(actor, profile.organisation_id) or profile.member_id == actor.id
-    ):
+    if profile is None or not can_see_peer(actor, profile):
         raise NotFound("We could not find that peer.")
+    return profile
+
+
+def get_peer_for(session: Session, actor: User, peer_id: int, *, now: datetime) -> PeerProfile:
+    """Show a peer profile: the audited read (it holds checks, DBS, and conditions)."""
+    profile = find_peer_for(session, actor, peer_id)
     audit.record(
         session,
         actor=actor,
@@ -227,11 +230,47 @@ def get_peer_for(session: Session, actor: User, peer_id: int, *, now: datetime) 
     return profile
 
 
+@dataclass(frozen=True)
+class PeerView:
+    """A peer profile as one actor may see it, rendered by the peer page and the API alike:
+    the conditions lived with (own and as a carer), the coordinators' notes only for the
+    coordinators, and whether the actor manages the profile."""
+
+    profile: PeerProfile
+    own_conditions: list[Condition]
+    carer_conditions: list[Condition]
+    notes: str | None
+    can_manage: bool
+    needs_dbs: bool
+
+    def __getattr__(self, name: str):
+        return getattr(self.profile, name)
+
+
+def view_peer(session: Session, actor: User, peer_id: int, *, now: datetime) -> PeerView:
+    """Show a peer profile (audited, as ``get_peer_for``) as a read model."""
+    return peer_view_of(session, actor, get_peer_for(session, actor, peer_id, now=now))
+
+
+def peer_view_of(session: Session, actor: User, profile: PeerProfile) -> PeerView:
+    """The read model of a profile the caller has already found (and audited) for the actor."""
+    own = conditions.condition_rows(session, [profile.member_id], "own")
+    carer = conditions.condition_rows(session, [profile.member_id], "carer")
+    return PeerView(
+        profile=profile,
+        own_conditions=own.get(profile.member_id, []),
+        carer_conditions=carer.get(profile.member_id, []),
+        notes=profile.notes if can_see_peer_notes(actor, profile) else None,
+        can_manage=can_manage_peer(actor, profile),
+        needs_dbs=needs_dbs(profile.support_types or [], profile.modes or []),
+    )
+
+
 def update_peer(
     session: Session, *, actor: User, peer_id: int, details: PeerDetails, now: datetime
 ) -> PeerProfile:
-    profile = get_peer_for(session, actor, peer_id, now=now)
-    if not coordinates(actor, profile.organisation_id):
+    profile = find_peer_for(session, actor, peer_id)
+    if not can_manage_peer(actor, profile):
         raise Forbidden("Only coordinators can change a peer's details and checks.")
     details = validate_details(details, london_date(now), approving=profile.approved)
     for name, value in details.__dict__.items():
@@ -249,8 +288,8 @@ def update_peer(
 
 
 def approve_peer(session: Session, *, actor: User, peer_id: int, now: datetime) -> PeerProfile:
-    profile = get_peer_for(session, actor, peer_id, now=now)
-    if not coordinates(actor, profile.organisation_id):
+    profile = find_peer_for(session, actor, peer_id)
+    if not can_manage_peer(actor, profile):
         raise Forbidden("Only coordinators can approve peers.")
     if profile.approved:
         raise Conflict("This peer is already approved.", code="already_approved")
@@ -271,7 +310,7 @@ def set_paused(
     session: Session, *, actor: User, peer_id: int, paused: bool, now: datetime
 ) -> PeerProfile:
     """A peer can pause themselves (or a coordinator can); paused peers are not offered."""
-    profile = get_peer_for(session, actor, peer_id, now=now)
+    profile = find_peer_for(session, actor, peer_id)
     profile.paused = paused
     audit.record(
         session,
@@ -286,7 +325,7 @@ def set_paused(
 
 
 def peers_query(actor: User, *, approved: bool | None = None):
-    if actor.role not in ("coordinator", "admin"):
+    if not can_list_peers(actor):
         raise Forbidden("Only coordinators can list peers.")
     statement = select(PeerProfile).where(PeerProfile.organisation_id == actor.organisation_id)
     if approved is True:

@@ -10,12 +10,19 @@ from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
 from ..auth.models import User
+from ..auth.permissions import coordinates_health_data
 from ..auth.services import clean_postcode
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from . import conditions
 from .models import MODES, SUPPORT_TYPES, Referral
-from .profiles import coordinates
+from .permissions import (
+    can_manage_referral,
+    can_refer,
+    can_see_referral,
+    referral_source,
+    sees_organisation_queue,
+)
 
 
 @dataclass
@@ -53,12 +60,13 @@ def create_referral(
     actor: User,
     request: ReferralRequest,
     now: datetime,
-    source: str = "coordinator",
     plan_id: int | None = None,
 ) -> Referral:
+    """Put a person in the queue. Where it came from is decided here: a sign-off (``plan_id``),
+    a coordinator, or a partner system (see ``permissions.referral_source``)."""
     person = session.get(User, request.member_id)
-    if person is None or not coordinates(actor, person.organisation_id):
-        if actor.role not in ("coordinator", "admin"):
+    if person is None or not coordinates_health_data(actor, person.organisation_id):
+        if not can_refer(actor):
             raise Forbidden("Only coordinators and partner systems can make referrals.")
         raise ValidationFailed(
             "Choose a member of your organisation.", fields={"member_id": "No such member."}
@@ -78,7 +86,7 @@ def create_referral(
         member_id=person.id,
         organisation_id=person.organisation_id,
         plan_id=plan_id,
-        source=source,
+        source="sign_off" if plan_id is not None else referral_source(actor),
         status="waiting",
         postcode=postcode,
         support_types=[t for t in SUPPORT_TYPES if t in request.support_types],
@@ -104,13 +112,18 @@ def create_referral(
     return referral
 
 
-def get_referral_for(session: Session, actor: User, referral_id: int, *, now: datetime) -> Referral:
-    """Coordinators of the organisation, or the person themselves. Audited (it carries conditions)."""
+def find_referral_for(session: Session, actor: User, referral_id: int) -> Referral:
+    """Coordinators of the organisation, or the person themselves; NotFound otherwise. Not
+    audited: for services that act on it and for jobs. Showing it is ``get_referral_for``."""
     referral = session.get(Referral, referral_id)
-    if referral is None or not (
-        coordinates(actor, referral.organisation_id) or referral.member_id == actor.id
-    ):
+    if referral is None or not can_see_referral(actor, referral):
         raise NotFound("We could not find that referral.")
+    return referral
+
+
+def get_referral_for(session: Session, actor: User, referral_id: int, *, now: datetime) -> Referral:
+    """Show a referral: the audited read (it carries conditions)."""
+    referral = find_referral_for(session, actor, referral_id)
     audit.record(
         session,
         actor=actor,
@@ -134,7 +147,7 @@ def referral_condition_codes(session: Session, referral: Referral) -> list[str]:
 def referrals_query(session: Session, actor: User, *, status: str | None = None):
     """Coordinators: their organisation's referrals; members: their own. Longest waiting first."""
     statement = select(Referral).options(joinedload(Referral.member))
-    if actor.role in ("coordinator", "admin"):
+    if sees_organisation_queue(actor):
         statement = statement.where(Referral.organisation_id == actor.organisation_id)
     else:
         statement = statement.where(Referral.member_id == actor.id)
@@ -144,8 +157,8 @@ def referrals_query(session: Session, actor: User, *, status: str | None = None)
 
 
 def close_referral(session: Session, *, actor: User, referral_id: int, now: datetime) -> Referral:
-    referral = get_referral_for(session, actor, referral_id, now=now)
-    if not coordinates(actor, referral.organisation_id):
+    referral = find_referral_for(session, actor, referral_id)
+    if not can_manage_referral(actor, referral):
         raise Forbidden("Only coordinators can close referrals.")
     if referral.status == "closed":
         raise Conflict("This referral is already closed.", code="already_closed")

@@ -18,9 +18,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
-from .. import audit
 from ..auth.models import User
-from ..auth.services import require_coordinator
+from ..auth.permissions import can_add_condition, can_record_health_data, coordinates_health_data
+from ..auth.services import audit_trail_query, require_coordinator
 from ..clock import london_date, utcnow
 from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -28,6 +28,7 @@ from ..forms import id_arg, page_arg, show_domain_error
 from ..postcodes import district
 from ..templating import format_date
 from . import conditions, plans, profiles, referrals
+from . import permissions as peer_permissions
 from .conditions import CONSENT_MESSAGE
 from .forms import (
     GENDER_HINT,
@@ -194,7 +195,7 @@ def _page_number() -> int:
 
 def _member_of_my_organisation(member_id: int) -> User:
     person = db.session.get(User, member_id)
-    if person is None or not profiles.coordinates(current_user, person.organisation_id):
+    if person is None or not coordinates_health_data(current_user, person.organisation_id):
         raise NotFound("We could not find that member.")
     return person
 
@@ -333,7 +334,7 @@ def plan(plan_id: int):
         delivered=plans.delivered_minutes(db.session, plan),
         referral_id=referral_id,
         peer=profiles.peer_of(db.session, plan.member),
-        coordinator=profiles.coordinates(current_user, plan.organisation_id),
+        coordinator=peer_permissions.can_manage_plan(current_user, plan),
     )
 
 
@@ -552,7 +553,6 @@ def referral_new():
                     consent_given=bool(form.health_data_consent.data),
                 ),
                 now=utcnow(),
-                source="coordinator",
             )
         except FORM_ERRORS as error:
             db.session.rollback()
@@ -575,7 +575,7 @@ def referral(referral_id: int):
         referral=referral,
         condition_names=_condition_names(referral.member_id, kind),
         days_waiting=referrals.days_waiting(referral, now),
-        coordinator=profiles.coordinates(current_user, referral.organisation_id),
+        coordinator=peer_permissions.can_manage_referral(current_user, referral),
     )
 
 
@@ -677,14 +677,14 @@ def peer_new():
 
 @bp.get("/peers/<id:peer_id>")
 def peer(peer_id: int):
-    profile = profiles.get_peer_for(db.session, current_user, peer_id, now=utcnow())
+    view = profiles.view_peer(db.session, current_user, peer_id, now=utcnow())
     return render_and_commit(
         "peers/peer.html",
-        profile=profile,
-        own_conditions=_condition_names(profile.member_id, "own"),
-        carer_conditions=_condition_names(profile.member_id, "carer"),
-        coordinator=profiles.coordinates(current_user, profile.organisation_id),
-        needs_dbs=profiles.needs_dbs(profile.support_types or [], profile.modes or []),
+        profile=view,
+        own_conditions=[c.name for c in view.own_conditions],
+        carer_conditions=[c.name for c in view.carer_conditions],
+        coordinator=view.can_manage,
+        needs_dbs=view.needs_dbs,
     )
 
 
@@ -785,7 +785,7 @@ def member_health(member_id: int):
     now = utcnow()
     person = conditions.get_person_for_health_data(db.session, current_user, member_id)
     form = None
-    if conditions.can_record_health_data(current_user, person):
+    if can_record_health_data(current_user, person):
         form = HealthForm()
         _with_conditions(form, "condition_codes", "carer_condition_codes")
     elif request.method == "POST":
@@ -845,16 +845,9 @@ def member_health_withdraw(member_id: int):
 
 @bp.get("/audit")
 def audit_page():
-    require_coordinator(current_user)
-    statement = (
-        select(audit.AuditEvent)
-        .where(audit.AuditEvent.organisation_id == current_user.organisation_id)
-        .order_by(audit.AuditEvent.id.desc())
-    )
     member_id = _id_arg("member")
-    person = _member_of_my_organisation(member_id) if member_id else None
-    if person is not None:
-        statement = statement.where(audit.AuditEvent.member_id == person.id)
+    statement = audit_trail_query(db.session, current_user, member_id)
+    person = db.session.get(User, member_id) if member_id else None
     page = db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
     ids = {e.actor_id for e in page.items} | {e.member_id for e in page.items}
     names = dict(
@@ -865,7 +858,7 @@ def audit_page():
 
 @bp.route("/conditions", methods=["GET", "POST"])
 def conditions_page():
-    form = ConditionForm() if current_user.is_admin else None
+    form = ConditionForm() if can_add_condition(current_user) else None
     if form is None and request.method == "POST":
         raise Forbidden("Only administrators can add conditions.")
     if form is not None and form.validate_on_submit():

@@ -1,0 +1,80 @@
+"""Where a page and the API used to disagree, the service now decides and both follow."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.peers.models import Referral
+from tests.factories import (
+    AdminFactory,
+    ApprovedPeerProfileFactory,
+    AuditEventFactory,
+    CoordinatorFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+from tests.helpers import bearer, sign_in
+
+
+def test_the_audit_page_and_api_show_an_administrator_the_same_events(client, session):
+    """API.md: administrators read the whole deployment's trail. The page used to show only
+    their own organisation's (and 404 for another organisation's member)."""
+    admin = AdminFactory()
+    elsewhere = AuditEventFactory()  # in another organisation
+    mine = AuditEventFactory(actor=CoordinatorFactory(organisation=admin.organisation))
+    headers = bearer(admin)
+    api = client.get("/api/v1/audit?per_page=200", headers=headers).get_json()
+    assert {elsewhere.member_id, mine.member_id} <= {i["member_id"] for i in api["items"]}
+    sign_in(client, admin)
+    for event in (elsewhere, mine):
+        name = session.get(User, event.member_id).name
+        page = client.get(f"/audit?member={event.member_id}")
+        assert page.status_code == 200 and name in page.get_data(as_text=True)
+        one = client.get(f"/api/v1/audit?member_id={event.member_id}", headers=headers)
+        assert [i["member_id"] for i in one.get_json()["items"]] == [event.member_id]
+
+
+def test_a_coordinator_cannot_read_another_organisations_trail_on_either_face(client, session):
+    coordinator = CoordinatorFactory()
+    outsider_event = AuditEventFactory()
+    response = client.get(
+        f"/api/v1/audit?member_id={outsider_event.member_id}", headers=bearer(coordinator)
+    )
+    assert response.status_code == 404
+    sign_in(client, coordinator)
+    assert client.get(f"/audit?member={outsider_event.member_id}").status_code == 404
+
+
+def test_a_referral_says_where_it_came_from_the_same_way_on_both_faces(client, session):
+    organisation = OrganisationFactory()
+    admin = AdminFactory(organisation=organisation)
+    person, other = UserFactory(organisation=organisation), UserFactory(organisation=organisation)
+    body = {
+        "member_id": person.id,
+        "support_types": ["talk"],
+        "modes": ["phone"],
+    }
+    assert client.post("/api/v1/referrals", json=body, headers=bearer(admin)).status_code == 201
+    sign_in(client, admin)
+    page = client.post(
+        "/referrals/new",
+        data={"member_id": other.id, "support_types": ["talk"], "modes": ["phone"]},
+    )
+    assert page.status_code == 302, page.get_data(as_text=True)
+    sources = dict(session.execute(select(Referral.member_id, Referral.source)).all())
+    assert sources[person.id] == sources[other.id] == "coordinator"
+
+
+def test_coordinators_notes_reach_coordinators_only_on_both_faces(client, session):
+    profile = ApprovedPeerProfileFactory(notes="Prefers mornings; check in after a month")
+    peer = profile.member
+    coordinator = CoordinatorFactory(organisation=peer.organisation)
+    for actor, sees in ((coordinator, True), (peer, False)):
+        api = client.get(f"/api/v1/peers/{profile.id}", headers=bearer(actor))
+        assert api.status_code == 200
+        assert ("notes" in api.get_json()) is sees
+        sign_in(client, actor)
+        page = client.get(f"/peers/{profile.id}").get_data(as_text=True)
+        assert ("Prefers mornings" in page) is sees
+        client.post("/sign-out")
