@@ -54,6 +54,7 @@ def create_member(data):
         new=services.NewMember(**data),
         now=utcnow(),
         base_url=current_app.config["BASE_URL"],
+        invitation_days=current_app.config["INVITATION_DAYS"],
     )
     return user
 

@@ -212,7 +212,13 @@ class NewMember:
 
 
 def create_member(
-    session: Session, *, actor: User | None, new: NewMember, now: datetime, base_url: str
+    session: Session,
+    *,
+    actor: User | None,
+    new: NewMember,
+    now: datetime,
+    base_url: str,
+    invitation_days: int = 14,
 ) -> User:
     """Add a person to an organisation with an hours account.
 
@@ -259,7 +265,7 @@ def create_member(
     session.flush()
     timebank.open_member_account(session, user)
     if email and not password:
-        invite(session, user=user, now=now, base_url=base_url)
+        invite(session, user=user, now=now, base_url=base_url, days=invitation_days)
     return user
 
 

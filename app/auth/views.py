@@ -140,6 +140,7 @@ def forgot_password():
                 email=form.email.data,
                 now=utcnow(),
                 base_url=current_app.config["BASE_URL"],
+                hours=current_app.config["PASSWORD_RESET_HOURS"],
             )
         except DomainError as error:
             db.session.rollback()
@@ -182,6 +183,7 @@ def member_new():
                 ),
                 now=utcnow(),
                 base_url=current_app.config["BASE_URL"],
+                invitation_days=current_app.config["INVITATION_DAYS"],
             )
         except DomainError as error:
             db.session.rollback()

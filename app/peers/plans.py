@@ -349,13 +349,6 @@ def totals(plan: SupportPlan) -> dict[str, int]:
     return {"paid_annual_pence": paid, "give_and_get_hours_per_month": hours}
 
 
-def require_member(session: Session, member_id: int) -> User:
-    person = session.get(User, member_id)
-    if person is None:
-        raise NotFound("We could not find that member.")
-    return person
-
-
 def record_plans_listed(
     session: Session, *, actor: User, shown: list[SupportPlan], now: datetime
 ) -> None:

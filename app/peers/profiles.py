@@ -339,13 +339,6 @@ def peer_of(session: Session, person: User) -> PeerProfile | None:
     return session.scalar(select(PeerProfile).where(PeerProfile.member_id == person.id))
 
 
-def require_member(session: Session, member_id: int) -> User:
-    person = session.get(User, member_id)
-    if person is None:
-        raise NotFound("We could not find that member.")
-    return person
-
-
 def record_peers_listed(
     session: Session, *, actor: User, shown: list[PeerProfile], now: datetime
 ) -> None:

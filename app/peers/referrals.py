@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
@@ -145,7 +145,8 @@ def referral_condition_codes(session: Session, referral: Referral) -> list[str]:
 
 
 def referrals_query(session: Session, actor: User, *, status: str | None = None):
-    """Coordinators: their organisation's referrals; members: their own. Longest waiting first."""
+    """Coordinators: their organisation's referrals; members: their own. The queue's order, for
+    the page and the API alike: those still waiting first, then longest waiting first."""
     statement = select(Referral).options(joinedload(Referral.member))
     if sees_organisation_queue(actor):
         statement = statement.where(Referral.organisation_id == actor.organisation_id)
@@ -153,7 +154,9 @@ def referrals_query(session: Session, actor: User, *, status: str | None = None)
         statement = statement.where(Referral.member_id == actor.id)
     if status:
         statement = statement.where(Referral.status == status)
-    return statement.order_by(Referral.waiting_since, Referral.id)
+    return statement.order_by(
+        case((Referral.status == "waiting", 0), else_=1), Referral.waiting_since, Referral.id
+    )
 
 
 def close_referral(session: Session, *, actor: User, referral_id: int, now: datetime) -> Referral:

@@ -15,7 +15,7 @@ from operator import attrgetter
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
@@ -509,13 +509,7 @@ def referrals_page():
     row is audited, as in the API."""
     require_coordinator(current_user)
     now = utcnow()
-    statement = (
-        referrals.referrals_query(db.session, current_user)
-        .order_by(None)
-        .order_by(
-            case((Referral.status == "waiting", 0), else_=1), Referral.waiting_since, Referral.id
-        )
-    )
+    statement = referrals.referrals_query(db.session, current_user)
     page = db.paginate(statement, page=_page_number(), per_page=PER_PAGE, error_out=False)
     member_ids = [r.member_id for r in page.items]
     own = conditions.condition_rows(db.session, member_ids, "own")

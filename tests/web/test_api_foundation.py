@@ -1,10 +1,12 @@
 """API.md "Members and organisations", auth, errors, pagination, idempotency, OpenAPI, health."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
 from app.api.models import IdempotencyRecord
-from app.auth.models import Organisation, User
+from app.auth.models import Organisation, User, UserToken
 from tests.factories import TEST_PASSWORD, AdminFactory, CoordinatorFactory, UserFactory
 from tests.helpers import assert_error, bearer, sql_statements, writes
 
@@ -325,3 +327,22 @@ def test_invitation_from_the_api_is_sent_after_commit(client, session, caplog):
     )
     assert email.sent_at is not None
     assert "invited@example.org" in caplog.text and "/invitations/" in caplog.text
+
+
+def test_invitation_and_reset_links_last_as_long_as_configured(app, client, session, monkeypatch):
+    """INVITATION_DAYS and PASSWORD_RESET_HOURS are read, not hard-coded in the services."""
+    monkeypatch.setitem(app.config, "INVITATION_DAYS", 3)
+    monkeypatch.setitem(app.config, "PASSWORD_RESET_HOURS", 5)
+    coordinator = CoordinatorFactory()
+    response = client.post(
+        "/api/v1/members",
+        json={"name": "Invited Person", "email": "invited@example.org"},
+        headers=bearer(coordinator),
+    )
+    assert response.status_code == 201, response.get_json()
+    client.post("/password/forgot", data={"email": coordinator.email})
+    lifetimes = {
+        token.purpose: round((token.expires_at - token.created_at) / timedelta(minutes=1))
+        for token in session.scalars(select(UserToken))
+    }
+    assert lifetimes == {"invitation": 3 * 24 * 60, "password_reset": 5 * 60}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.clock import utcnow
 from app.peers.models import Referral
 from tests.factories import (
     AdminFactory,
@@ -12,6 +15,7 @@ from tests.factories import (
     AuditEventFactory,
     CoordinatorFactory,
     OrganisationFactory,
+    ReferralFactory,
     UserFactory,
 )
 from tests.helpers import bearer, sign_in
@@ -78,3 +82,26 @@ def test_coordinators_notes_reach_coordinators_only_on_both_faces(client, sessio
         page = client.get(f"/peers/{profile.id}").get_data(as_text=True)
         assert ("Prefers mornings" in page) is sees
         client.post("/sign-out")
+
+
+def test_the_queue_has_one_order_on_the_page_and_through_the_api(client, session):
+    """Waiting first, then longest waiting first: decided by the service for both faces."""
+    coordinator = CoordinatorFactory()
+    organisation = coordinator.organisation
+    now = utcnow()
+
+    def referral(days: int, status: str):
+        return ReferralFactory(
+            member=UserFactory(organisation=organisation),
+            status=status,
+            waiting_since=now - timedelta(days=days),
+        )
+
+    made = [referral(3, "waiting"), referral(30, "matched"), referral(10, "waiting")]
+    expected = [made[2].id, made[0].id, made[1].id]
+    api = client.get("/api/v1/referrals", headers=bearer(coordinator)).get_json()
+    assert [item["id"] for item in api["items"]] == expected
+    sign_in(client, coordinator)
+    page = client.get("/referrals").get_data(as_text=True)
+    positions = [page.index(f'/referrals/{referral_id}"') for referral_id in expected]
+    assert positions == sorted(positions)
