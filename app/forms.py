@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -9,18 +10,36 @@ from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
-from .errors import DomainError
+from .errors import Conflict, DomainError
 
 
-def show_domain_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's error on the fields it names, or at the top of the form."""
-    placed = False
-    for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
-            placed = True
-    if not placed:
-        form.form_errors.append(error.message)
+def show_domain_error(
+    form: FlaskForm,
+    error: DomainError,
+    *,
+    rename: Mapping[str, str] | None = None,
+    messages: Mapping[str, str] | None = None,
+) -> None:
+    """Put a service's error on the fields it names, or at the top of the form.
+
+    ``rename`` maps the service's field names to the form's (``budget_pence`` → ``budget``);
+    ``messages`` gives plainer words for a field than the API's. When no named field is on the
+    form the error's own message goes to the top; otherwise the messages for fields the form
+    lacks do. A conflict's own message always goes to the top too (it says what clashed).
+    """
+    fields = {
+        (rename or {}).get(name, name): (messages or {}).get(name, why)
+        for name, why in error.fields.items()
+    }
+    placed = {name: message for name, message in fields.items() if name in form}
+    for name, message in placed.items():
+        form[name].errors = [*form[name].errors, message]
+    top = [error.message] if not placed else [m for n, m in fields.items() if n not in placed]
+    if isinstance(error, Conflict):
+        top.append(error.message)
+    for message in top:
+        if message not in form.form_errors:
+            form.form_errors.append(message)
 
 
 MAX_ID = 2**31 - 1

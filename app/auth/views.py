@@ -11,8 +11,7 @@ from sqlalchemy import select
 from ..clock import utcnow
 from ..errors import DomainError, Throttled
 from ..extensions import db
-from ..forms import show_domain_error
-from ..mail import flush_outbox_after_commit
+from ..pages import attempt
 from ..timebank.models import Account
 from . import services
 from .forms import (
@@ -50,10 +49,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.home")
 
 
-def send_queued_email() -> None:
-    flush_outbox_after_commit(db.session, current_app.config, utcnow())
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
@@ -61,19 +56,21 @@ def sign_in():
     form = SignInForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(
+        outcome = attempt(
+            lambda: services.authenticate(
                 db.session,
                 email=form.email.data,
                 password=form.password.data,
                 address=request.remote_addr or "unknown",
                 now=utcnow(),
                 policy=_policy(),
-            )
-        except Throttled as error:
-            form.form_errors.append(error.message)
-            return render_template("auth/sign_in.html", form=form), 429, error.headers
-        db.session.commit()
+            ),
+            form=form,
+            expected=(Throttled,),
+        )
+        if not outcome.ok:
+            return render_template("auth/sign_in.html", form=form), 429, outcome.error.headers
+        user = outcome.value
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -94,16 +91,15 @@ def _set_password_page(purpose: str, token: str, template: str, done_message: st
     user_token = services.find_user_token(db.session, token, purpose, now)
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
-            user = services.set_password_with_token(
+        outcome = attempt(
+            lambda: services.set_password_with_token(
                 db.session, raw_token=token, purpose=purpose, password=form.password.data, now=now
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            login_user(user)
+            ),
+            form=form,
+            expected=(DomainError,),
+        )
+        if outcome.ok:
+            login_user(outcome.value)
             flash(done_message, "success")
             return redirect(url_for("main.home"))
     return render_template(template, form=form, person=user_token.user)
@@ -127,7 +123,8 @@ def reset_password(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        try:
+
+        def request_reset() -> None:
             services.check_throttle(
                 db.session,
                 email=form.email.data,
@@ -142,12 +139,8 @@ def forgot_password():
                 base_url=current_app.config["BASE_URL"],
                 hours=current_app.config["PASSWORD_RESET_HOURS"],
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            send_queued_email()
+
+        if attempt(request_reset, form=form, expected=(DomainError,)).ok:
             return render_template("auth/reset_sent.html", email=form.email.data)
     return render_template("auth/forgot_password.html", form=form)
 
@@ -171,8 +164,8 @@ def member_new():
     services.require_coordinator(current_user)
     form = NewMemberForm()
     if form.validate_on_submit():
-        try:
-            user = services.create_member(
+        outcome = attempt(
+            lambda: services.create_member(
                 db.session,
                 actor=current_user,
                 new=services.NewMember(
@@ -184,13 +177,12 @@ def member_new():
                 now=utcnow(),
                 base_url=current_app.config["BASE_URL"],
                 invitation_days=current_app.config["INVITATION_DAYS"],
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            send_queued_email()
+            ),
+            form=form,
+            expected=(DomainError,),
+        )
+        if outcome.ok:
+            user = outcome.value
             if user.email:
                 flash(
                     f"{user.name} has been added and an invitation sent to {user.email}.", "success"
@@ -216,20 +208,19 @@ def organisation_settings():
         }
     )
     if form.validate_on_submit():
-        try:
-            services.update_organisation_settings(
+        outcome = attempt(
+            lambda: services.update_organisation_settings(
                 db.session,
                 actor=current_user,
                 organisation_id=organisation.id,
                 min_balance_minutes=form.min_minutes,
                 max_balance_minutes=form.max_minutes,
                 hourly_rate_pence=form.rate_pence,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            expected=(DomainError,),
+        )
+        if outcome.ok:
             flash("The settings are saved. Balances have not changed.", "success")
             return redirect(url_for("auth.organisation_settings"))
     return render_template("auth/organisation_settings.html", form=form, organisation=organisation)

@@ -26,6 +26,7 @@ from .models import GIVE_AND_GET_TYPES, MANAGEMENT, PlanSupport, SupportPlan
 from .permissions import can_manage_plan, can_see_plan, can_write_plans, sees_organisation_queue
 
 MAX_BUDGET_PENCE = 10_000_000_00  # ten million pounds a year: anything above is a typing error
+MAX_SUPPORTS = 50
 PEER_CATEGORIES = ("peer_support", "support_planning")
 FIRST_REVIEW_MONTHS = 3
 REVIEW_INTERVAL_MONTHS = 12
@@ -83,24 +84,11 @@ def _validate(details: PlanDetails) -> None:
     if len(outcomes) > 30 or any(len(o) > 1000 for o in outcomes):
         errors["outcomes"] = "List up to 30 outcomes, each up to 1,000 characters."
     for index, line in enumerate(details.supports):
-        prefix = f"supports.{index}"
-        if not (line.description or "").strip() or len(line.description) > 1000:
-            errors[f"{prefix}.description"] = "Describe the support in up to 1,000 characters."
-        if line.kind == "paid":
-            if (
-                not isinstance(line.annual_pence, int)
-                or not 0 <= line.annual_pence <= MAX_BUDGET_PENCE
-            ):
-                errors[f"{prefix}.annual_pence"] = "Enter the yearly cost in pence."
-        elif line.kind == "give_and_get":
-            if line.type not in GIVE_AND_GET_TYPES:
-                errors[f"{prefix}.type"] = "Choose timebank, peer, community or family."
-            if not isinstance(line.hours_per_month, int) or not 0 <= line.hours_per_month <= 744:
-                errors[f"{prefix}.hours_per_month"] = "Enter whole hours a month, from 0 to 744."
-        else:
-            errors[f"{prefix}.kind"] = "Choose paid or give_and_get."
-    if len(details.supports) > 50:
-        errors["supports"] = "A plan can list up to 50 supports."
+        errors.update(
+            {f"supports.{index}.{name}": why for name, why in _support_errors(line).items()}
+        )
+    if len(details.supports) > MAX_SUPPORTS:
+        errors["supports"] = f"A plan can list up to {MAX_SUPPORTS} supports."
     if errors:
         raise ValidationFailed("Check the plan.", fields=errors)
     details.outcomes = outcomes
@@ -144,6 +132,24 @@ def create_plan(
     return plan
 
 
+def _support_errors(line: SupportLine) -> dict[str, str]:
+    """What is wrong with one support line, by field (empty when it is right)."""
+    errors: dict[str, str] = {}
+    if not (line.description or "").strip() or len(line.description) > 1000:
+        errors["description"] = "Describe the support in up to 1,000 characters."
+    if line.kind == "paid":
+        if not isinstance(line.annual_pence, int) or not 0 <= line.annual_pence <= MAX_BUDGET_PENCE:
+            errors["annual_pence"] = "Enter the yearly cost in pence."
+    elif line.kind == "give_and_get":
+        if line.type not in GIVE_AND_GET_TYPES:
+            errors["type"] = "Choose timebank, peer, community or family."
+        if not isinstance(line.hours_per_month, int) or not 0 <= line.hours_per_month <= 744:
+            errors["hours_per_month"] = "Enter whole hours a month, from 0 to 744."
+    else:
+        errors["kind"] = "Choose paid or give_and_get."
+    return errors
+
+
 def _support(line: SupportLine) -> PlanSupport:
     return PlanSupport(
         kind=line.kind,
@@ -170,6 +176,11 @@ def update_plan(
     plan.started_without_money = details.started_without_money
     plan.supports = [_support(line) for line in details.supports]
     session.flush()
+    _audit_change(session, actor, plan, now)
+    return plan
+
+
+def _audit_change(session: Session, actor: User, plan: SupportPlan, now: datetime) -> None:
     audit.record(
         session,
         actor=actor,
@@ -179,7 +190,41 @@ def update_plan(
         member=plan.member,
         now=now,
     )
-    return plan
+
+
+def add_support(
+    session: Session, *, actor: User, plan_id: int, line: SupportLine, now: datetime
+) -> PlanSupport:
+    """Add one support (paid from the budget, or give and get) to a plan."""
+    plan = find_plan_for(session, actor, plan_id)
+    if not can_manage_plan(actor, plan):
+        raise Forbidden("Only coordinators can change plans.")
+    errors = _support_errors(line)
+    if len(plan.supports) >= MAX_SUPPORTS:
+        errors["supports"] = f"A plan can list up to {MAX_SUPPORTS} supports."
+    if errors:
+        raise ValidationFailed("Check the support.", fields=errors)
+    support = _support(line)
+    plan.supports.append(support)
+    session.flush()
+    _audit_change(session, actor, plan, now)
+    return support
+
+
+def remove_support(
+    session: Session, *, actor: User, plan_id: int, support_id: int, now: datetime
+) -> PlanSupport:
+    """Take one support out of a plan; the rest stay as they are."""
+    plan = find_plan_for(session, actor, plan_id)
+    if not can_manage_plan(actor, plan):
+        raise Forbidden("Only coordinators can change plans.")
+    support = next((s for s in plan.supports if s.id == support_id), None)
+    if support is None:
+        raise NotFound("We could not find that support in the plan.")
+    plan.supports.remove(support)
+    session.flush()
+    _audit_change(session, actor, plan, now)
+    return support
 
 
 def find_plan_for(session: Session, actor: User, plan_id: int) -> SupportPlan:

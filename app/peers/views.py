@@ -9,7 +9,6 @@ page is rendered first and only returned once the audit event is saved.
 
 from __future__ import annotations
 
-import copy
 from itertools import groupby
 from operator import attrgetter
 
@@ -22,9 +21,10 @@ from ..auth.models import User
 from ..auth.permissions import can_add_condition, can_record_health_data, coordinates_health_data
 from ..auth.services import audit_trail_query, require_coordinator
 from ..clock import london_date, utcnow
-from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound
 from ..extensions import db
 from ..forms import id_arg, page_arg, show_domain_error
+from ..pages import FORM_ERRORS, attempt, commit
 from ..postcodes import district
 from ..templating import format_date
 from . import conditions, plans, profiles, referrals
@@ -59,8 +59,6 @@ bp = Blueprint("peers", __name__)
 
 PER_PAGE = 50
 # Refusals a person can put right on the form; NotFound and Forbidden go to the error page.
-FORM_ERRORS = (ValidationFailed, Conflict)
-
 # Status code → (words, GOV.UK tag colour).
 PLAN_STATUSES = {
     "draft": ("Draft: not signed off yet", "govuk-tag--grey"),
@@ -116,7 +114,6 @@ PLAIN_FIELD_MESSAGES = {
     "support_types": "Choose at least one kind of support.",
     "modes": "Choose at least one way to meet.",
 }
-PLAN_SUPPORT_FIELDS = ("kind", "description", "annual_pence", "type", "hours_per_month")
 PREFERENCE_FIELDS = {"preferences.languages": "languages", "preferences.peer_gender": "peer_gender"}
 
 
@@ -161,27 +158,21 @@ def peers_helpers():
 # --- small helpers ------------------------------------------------------------------------------
 
 
-def show_error(form, error: DomainError, rename: dict[str, str] | None = None) -> None:
-    """The service's field messages on the form's fields (some are named differently on the
-    form, like ``budget_pence`` → ``budget``); any message with no field goes to the top."""
-    renamed = copy.copy(error)
-    renamed.fields = {
-        (rename or {}).get(name, name): PLAIN_FIELD_MESSAGES.get(name, why)
-        for name, why in error.fields.items()
+def on_form(form, rename: dict[str, str] | None = None) -> dict:
+    """How a peers page shows a service's error: on the form's fields (some are named
+    differently on the form, like ``budget_pence`` → ``budget``), in plain words."""
+    return {
+        "form": form,
+        "expected": FORM_ERRORS,
+        "rename": rename,
+        "messages": PLAIN_FIELD_MESSAGES,
     }
-    show_domain_error(form, renamed)
-    if any(name in form for name in renamed.fields):
-        for name, why in renamed.fields.items():
-            if name not in form and why not in form.form_errors:
-                form.form_errors.append(why)
-    if isinstance(error, Conflict) and error.message not in form.form_errors:
-        form.form_errors.append(error.message)
 
 
 def render_and_commit(template: str, **context):
     """Render, then save the audit events the page's reads recorded, then answer."""
     html = render_template(template, **context)
-    db.session.commit()
+    commit()
     return html
 
 
@@ -299,22 +290,23 @@ def plan_new():
     form = NewPlanForm()
     _prepare_member_field(form, person)
     if form.validate_on_submit():
-        try:
-            plan = plans.create_plan(
+        outcome = attempt(
+            lambda: plans.create_plan(
                 db.session,
                 actor=current_user,
                 details=plans.PlanDetails(
                     member_id=int(form.member_id.data), **_plan_answers(form)
                 ),
                 now=utcnow(),
+            ),
+            **on_form(form, PLAN_FIELDS),
+        )
+        if outcome.ok:
+            plan = outcome.value
+            flash(
+                f"The draft plan for {plan.member.name} is saved. Now add the supports.",
+                "success",
             )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_error(form, error, PLAN_FIELDS)
-        else:
-            name = plan.member.name
-            db.session.commit()
-            flash(f"The draft plan for {name} is saved. Now add the supports.", "success")
             return redirect(url_for("peers.plan", plan_id=plan.id))
     return render_template("peers/plan_form.html", form=form, person=person, plan=None)
 
@@ -358,24 +350,22 @@ def plan_edit(plan_id: int):
         details = _plan_details(plan, _support_lines(plan))
         for name, value in _plan_answers(form).items():
             setattr(details, name, value)
-        try:
-            plans.update_plan(
+        outcome = attempt(
+            lambda: plans.update_plan(
                 db.session, actor=current_user, plan_id=plan.id, details=details, now=now
-            )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_error(form, error, PLAN_FIELDS)
-            plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
-        else:
-            db.session.commit()
+            ),
+            **on_form(form, PLAN_FIELDS),
+        )
+        if outcome.ok:
             flash("The plan's details are saved.", "success")
             return redirect(url_for("peers.plan", plan_id=plan_id))
+        plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
     return render_and_commit("peers/plan_form.html", form=form, person=plan.member, plan=plan)
 
 
 @bp.route("/plans/<id:plan_id>/supports/new", methods=["GET", "POST"])
 def plan_support_new(plan_id: int):
-    """Add one support: the plan is saved again with its supports and the new one."""
+    """Add one support to the plan."""
     require_coordinator(current_user)
     now = utcnow()
     plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
@@ -390,49 +380,28 @@ def plan_support_new(plan_id: int):
             type=None if paid else form.type.data,
             hours_per_month=None if paid else form.hours,
         )
-        lines = [*_support_lines(plan), line]
-        index = len(lines) - 1
-        rename = {f"supports.{index}.{name}": name for name in PLAN_SUPPORT_FIELDS}
-        rename[f"supports.{index}.annual_pence"] = "annual_cost"
-        try:
-            plans.update_plan(
-                db.session,
-                actor=current_user,
-                plan_id=plan.id,
-                details=_plan_details(plan, lines),
-                now=now,
-            )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_error(form, error, rename)
-            plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
-        else:
-            db.session.commit()
+        outcome = attempt(
+            lambda: plans.add_support(
+                db.session, actor=current_user, plan_id=plan.id, line=line, now=now
+            ),
+            **on_form(form, {"annual_pence": "annual_cost"}),
+        )
+        if outcome.ok:
             flash(f"Support added: {line.description}", "success")
             anchor = "paid-supports" if paid else "give-and-get-supports"
             return redirect(url_for("peers.plan", plan_id=plan_id, _anchor=anchor))
+        plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
     return render_and_commit("peers/support_form.html", form=form, plan=plan)
 
 
 @bp.post("/plans/<id:plan_id>/supports/<id:support_id>/remove")
 def plan_support_remove(plan_id: int, support_id: int):
     require_coordinator(current_user)
-    now = utcnow()
-    plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
-    removed = [s for s in plan.supports if s.id == support_id]
-    if not removed:
-        raise NotFound("We could not find that support in the plan.")
-    description = removed[0].description
-    lines = [
-        line
-        for support, line in zip(plan.supports, _support_lines(plan), strict=True)
-        if support.id != support_id
-    ]
-    plans.update_plan(
-        db.session, actor=current_user, plan_id=plan.id, details=_plan_details(plan, lines), now=now
+    removed = plans.remove_support(
+        db.session, actor=current_user, plan_id=plan_id, support_id=support_id, now=utcnow()
     )
-    db.session.commit()
-    flash(f"Support removed: {description}", "success")
+    commit()
+    flash(f"Support removed: {removed.description}", "success")
     return redirect(url_for("peers.plan", plan_id=plan_id))
 
 
@@ -442,7 +411,7 @@ def plan_sign_off(plan_id: int):
     now = utcnow()
     plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
     if plan.status == "signed_off":
-        db.session.commit()
+        commit()  # the view of the plan is audited
         flash("This plan has already been signed off.", "info")
         return redirect(url_for("peers.plan", plan_id=plan_id))
     form = SignOffForm()
@@ -458,45 +427,44 @@ def plan_sign_off(plan_id: int):
             peer_gender=(form.peer_gender.data or "").strip() or None,
             consent_given=bool(form.health_data_consent.data),
         )
-        try:
-            plan, _referral = plans.sign_off(
+        outcome = attempt(
+            lambda: plans.sign_off(
                 db.session,
                 actor=current_user,
                 plan_id=plan.id,
                 answers=answers,
                 now=now,
                 first_review_months=current_app.config["PLAN_FIRST_REVIEW_MONTHS"],
-            )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_error(form, error, PREFERENCE_FIELDS)
-            plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
-        else:
-            review = format_date(plan.next_review_on)
-            db.session.commit()
+            ),
+            **on_form(form, PREFERENCE_FIELDS),
+        )
+        if outcome.ok:
+            signed, _referral = outcome.value
+            review = format_date(signed.next_review_on)
             flash(f"The plan is signed off. The first review is due by {review}.", "success")
             return redirect(url_for("peers.plan", plan_id=plan_id, _anchor="after-sign-off"))
+        plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
     return render_and_commit("peers/sign_off.html", form=form, plan=plan)
 
 
 @bp.post("/plans/<id:plan_id>/review")
 def plan_review(plan_id: int):
     require_coordinator(current_user)
-    try:
-        plan = plans.record_review(
+    outcome = attempt(
+        lambda: plans.record_review(
             db.session,
             actor=current_user,
             plan_id=plan_id,
             now=utcnow(),
             interval_months=current_app.config["PLAN_REVIEW_INTERVAL_MONTHS"],
-        )
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "info")
-    else:
-        review = format_date(plan.next_review_on)
-        db.session.commit()
+        ),
+        expected=(Conflict,),
+    )
+    if outcome.ok:
+        review = format_date(outcome.value.next_review_on)
         flash(f"The review is recorded. The next review is due by {review}.", "success")
+    else:
+        flash(outcome.error.message, "info")
     return redirect(url_for("peers.plan", plan_id=plan_id))
 
 
@@ -531,8 +499,8 @@ def referral_new():
     _prepare_member_field(form, person)
     _with_conditions(form, "condition_codes")
     if form.validate_on_submit():
-        try:
-            referral = referrals.create_referral(
+        outcome = attempt(
+            lambda: referrals.create_referral(
                 db.session,
                 actor=current_user,
                 request=referrals.ReferralRequest(
@@ -547,14 +515,12 @@ def referral_new():
                     consent_given=bool(form.health_data_consent.data),
                 ),
                 now=utcnow(),
-            )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_error(form, error, PREFERENCE_FIELDS)
-        else:
-            name = referral.member.name
-            db.session.commit()
-            flash(f"{name} is in the queue for peer support.", "success")
+            ),
+            **on_form(form, PREFERENCE_FIELDS),
+        )
+        if outcome.ok:
+            referral = outcome.value
+            flash(f"{referral.member.name} is in the queue for peer support.", "success")
             return redirect(url_for("peers.referral", referral_id=referral.id))
     return render_template("peers/referral_new.html", form=form, person=person)
 
@@ -577,7 +543,7 @@ def referral(referral_id: int):
 def referral_close(referral_id: int):
     require_coordinator(current_user)
     referrals.close_referral(db.session, actor=current_user, referral_id=referral_id, now=utcnow())
-    db.session.commit()
+    commit()
     flash("The referral is closed.", "success")
     return redirect(url_for("peers.referral", referral_id=referral_id))
 
@@ -633,8 +599,8 @@ def peer_new():
     _prepare_member_field(form, person)
     _with_conditions(form, "condition_codes", "carer_condition_codes")
     if form.validate_on_submit():
-        try:
-            profile = profiles.create_peer(
+        outcome = attempt(
+            lambda: profiles.create_peer(
                 db.session,
                 actor=current_user,
                 member_id=int(form.member_id.data),
@@ -644,19 +610,17 @@ def peer_new():
                 consent_given=bool(form.health_data_consent.data),
                 approve=bool(form.approve.data),
                 now=utcnow(),
-            )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            name, approved = profile.member.name, profile.approved
-            db.session.commit()
+            ),
+            **on_form(form),
+        )
+        if outcome.ok:
+            profile = outcome.value
             done = (
                 "added and approved"
-                if approved
+                if profile.approved
                 else "added. Approve them when their checks are done"
             )
-            flash(f"{name} is {done}.", "success")
+            flash(f"{profile.member.name} is {done}.", "success")
             return redirect(url_for("peers.peer", peer_id=profile.id))
     if person is not None and not form.is_submitted():
         # Saving replaces the conditions held for them, so start from what is held (audited).
@@ -694,7 +658,8 @@ def peer_edit(peer_id: int):
     form = PeerDetailsForm(data=_peer_form_data(profile))
     if form.validate_on_submit():
         approve = bool(form.approve.data) and not profile.approved
-        try:
+
+        def save() -> None:
             profiles.update_peer(
                 db.session,
                 actor=current_user,
@@ -704,12 +669,10 @@ def peer_edit(peer_id: int):
             )
             if approve:
                 profiles.approve_peer(db.session, actor=current_user, peer_id=peer_id, now=now)
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_error(form, error)
+
+        if not attempt(save, **on_form(form)).ok:
             profile = profiles.get_peer_for(db.session, current_user, peer_id, now=now)
         else:
-            db.session.commit()
             flash("Saved and approved." if approve else "The peer's details are saved.", "success")
             return redirect(url_for("peers.peer", peer_id=peer_id))
     return _peer_edit_page(profile, form)
@@ -719,17 +682,16 @@ def peer_edit(peer_id: int):
 def peer_approve(peer_id: int):
     require_coordinator(current_user)
     now = utcnow()
-    try:
-        profile = profiles.approve_peer(db.session, actor=current_user, peer_id=peer_id, now=now)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "info")
-    except ValidationFailed as error:
+    outcome = attempt(
+        lambda: profiles.approve_peer(db.session, actor=current_user, peer_id=peer_id, now=now)
+    )
+    if isinstance(outcome.error, Conflict):
+        flash(outcome.error.message, "info")
+    elif outcome.error is not None:
         # What stops the approval is on the edit form, on the fields to put right.
-        db.session.rollback()
         profile = profiles.get_peer_for(db.session, current_user, peer_id, now=now)
         form = PeerDetailsForm(formdata=None, data={**_peer_form_data(profile), "approve": True})
-        show_error(form, error)
+        show_domain_error(form, outcome.error, messages=PLAIN_FIELD_MESSAGES)
         form.form_errors.insert(
             0,
             f"{profile.member.name} cannot be approved yet. Put right what is shown below, "
@@ -737,9 +699,7 @@ def peer_approve(peer_id: int):
         )
         return _peer_edit_page(profile, form)
     else:
-        name = profile.member.name
-        db.session.commit()
-        flash(f"{name} is approved as a peer.", "success")
+        flash(f"{outcome.value.member.name} is approved as a peer.", "success")
     return redirect(url_for("peers.peer", peer_id=peer_id))
 
 
@@ -748,7 +708,7 @@ def _set_paused(peer_id: int, paused: bool):
         db.session, actor=current_user, peer_id=peer_id, paused=paused, now=utcnow()
     )
     own = profile.member_id == current_user.id
-    db.session.commit()
+    commit()
     if paused:
         flash(
             "Paused: no one new will be offered to " + ("you." if own else "this peer."), "success"
@@ -785,7 +745,8 @@ def member_health(member_id: int):
     elif request.method == "POST":
         raise Forbidden("Only the person's coordinator can record health conditions.")
     if form is not None and form.validate_on_submit():
-        try:
+
+        def record() -> None:
             for kind, name in (("own", "condition_codes"), ("carer", "carer_condition_codes")):
                 conditions.record_conditions(
                     db.session,
@@ -798,11 +759,8 @@ def member_health(member_id: int):
                     replace=True,
                     field=name,
                 )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+
+        if attempt(record, **on_form(form)).ok:
             flash("The conditions are saved.", "success")
             return redirect(url_for("peers.member_health", member_id=member_id))
     own = conditions.conditions_of(
@@ -828,7 +786,7 @@ def member_health_withdraw(member_id: int):
     removed = conditions.withdraw_consent(
         db.session, actor=current_user, member_id=member_id, now=utcnow()
     )
-    db.session.commit()
+    commit()
     what = "1 condition was" if removed == 1 else f"{removed} conditions were"
     flash(f"Consent is withdrawn. {what} removed from every list at once.", "success")
     return redirect(url_for("peers.member_health", member_id=member_id))
@@ -856,22 +814,19 @@ def conditions_page():
     if form is None and request.method == "POST":
         raise Forbidden("Only administrators can add conditions.")
     if form is not None and form.validate_on_submit():
-        try:
-            condition = conditions.add_condition(
+        outcome = attempt(
+            lambda: conditions.add_condition(
                 db.session,
                 actor=current_user,
                 code=form.code.data,
                 name=form.name.data,
                 group=form.group.data,
                 now=utcnow(),
-            )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            name = condition.name
-            db.session.commit()
-            flash(f"{name} is added to the list.", "success")
+            ),
+            **on_form(form),
+        )
+        if outcome.ok:
+            flash(f"{outcome.value.name} is added to the list.", "success")
             return redirect(url_for("peers.conditions_page"))
     taxonomy = conditions.all_conditions(db.session)
     groups = [(group, list(items)) for group, items in groupby(taxonomy, key=attrgetter("group"))]

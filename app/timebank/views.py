@@ -21,7 +21,8 @@ from ..auth.services import get_member_for, require_coordinator
 from ..clock import london_date, utcnow
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import id_arg, page_arg, show_domain_error
+from ..forms import id_arg, page_arg
+from ..pages import attempt, commit
 from ..postcodes import district
 from ..templating import format_date
 from . import exchanges, listings, permissions, services
@@ -91,14 +92,6 @@ def timebank_helpers():
         "statement_date": statement_date,
         "statuses": STATUSES,
     }
-
-
-def show_error(form, error: DomainError) -> None:
-    """Field messages on their fields; a clash with the ledger (a balance limit) also says why
-    at the top, because the field message alone ("more than the balance allows") does not."""
-    show_domain_error(form, error)
-    if isinstance(error, Conflict) and error.message not in form.form_errors:
-        form.form_errors.append(error.message)
 
 
 # --- hours and statements -----------------------------------------------------------------------
@@ -229,13 +222,12 @@ def _back_to(exchange_id: int) -> str:
 def _settle(action, exchange_id: int, done: str):
     """Confirm or turn down. A clash with the ledger's state is a banner; a refusal (not yours to
     confirm, not yours to see) is the error page with its status."""
-    try:
-        action(db.session, actor=current_user, exchange_id=exchange_id, now=utcnow())
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    outcome = attempt(
+        lambda: action(db.session, actor=current_user, exchange_id=exchange_id, now=utcnow()),
+        expected=(Conflict,),
+        banner=True,
+    )
+    if outcome.ok:
         flash(done, "success")
     return redirect(_back_to(exchange_id))
 
@@ -267,24 +259,22 @@ def exchange_withdraw(exchange_id: int):
 def exchange_reverse(exchange_id: int):
     exchange = exchanges.get_exchange_for(db.session, current_user, exchange_id)
     form = ReverseForm()
-    try:
-        exchanges.reverse_exchange(
+    outcome = attempt(
+        lambda: exchanges.reverse_exchange(
             db.session,
             actor=current_user,
             exchange_id=exchange_id,
             reason=form.reason.data or "",
             now=utcnow(),
-        )
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_domain_error(form, error)
+        ),
+        form=form,
+    )
+    if isinstance(outcome.error, ValidationFailed):
         return _exchange_page(exchange, form)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if outcome.ok:
         flash("The exchange is reversed: the hours have gone back.", "success")
+    else:  # a clash with the ledger's state is a banner on the exchange page
+        flash(outcome.error.message, "error")
     return redirect(url_for("timebank.exchange", exchange_id=exchange_id))
 
 
@@ -348,7 +338,8 @@ def exchange_new():
     else:
         form.other.choices = choices
     if form.validate_on_submit():
-        try:
+
+        def record() -> Exchange:
             if coordinator:
                 provider = _party(form.provider_id.data, "provider_id")
                 receiver = _party(form.receiver_id.data, "receiver_id")
@@ -358,7 +349,7 @@ def exchange_new():
                 provider, receiver = (
                     (mine, other) if form.direction.data == "gave" else (other, mine)
                 )
-            exchange = exchanges.record_exchange(
+            return exchanges.record_exchange(
                 db.session,
                 actor=current_user,
                 new=exchanges.NewExchange(
@@ -372,18 +363,13 @@ def exchange_new():
                 ),
                 now=now,
             )
-        except DomainError as error:
-            db.session.rollback()
-            if not coordinator:  # the member's form names the other side "other"
-                error.fields = {
-                    ("other" if name in ("provider_id", "receiver_id") else name): message
-                    for name, message in error.fields.items()
-                }
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_recorded_message(exchange), "success")
-            return redirect(url_for("timebank.exchange", exchange_id=exchange.id))
+
+        # The member's form names the other side "other".
+        rename = {} if coordinator else {"provider_id": "other", "receiver_id": "other"}
+        outcome = attempt(record, form=form, expected=(DomainError,), rename=rename)
+        if outcome.ok:
+            flash(_recorded_message(outcome.value), "success")
+            return redirect(url_for("timebank.exchange", exchange_id=outcome.value.id))
     return render_template(
         "timebank/exchange_new.html", form=form, listing=listing, coordinator=coordinator
     )
@@ -448,8 +434,8 @@ def listings_page():
 def listing_new():
     form = ListingForm()
     if form.validate_on_submit():
-        try:
-            listing = listings.create_listing(
+        outcome = attempt(
+            lambda: listings.create_listing(
                 db.session,
                 actor=current_user,
                 new=listings.NewListing(
@@ -460,14 +446,13 @@ def listing_new():
                     availability=form.availability.data or "",
                 ),
                 now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            expected=(DomainError,),
+        )
+        if outcome.ok:
             flash("Your listing is up. It stays for six months unless you renew it.", "success")
-            return redirect(url_for("timebank.listing", listing_id=listing.id))
+            return redirect(url_for("timebank.listing", listing_id=outcome.value.id))
     return render_template("timebank/listing_new.html", form=form)
 
 
@@ -497,7 +482,7 @@ def listing_page(listing_id: int):
 @bp.post("/listings/<id:listing_id>/withdraw")
 def listing_withdraw(listing_id: int):
     listings.withdraw_listing(db.session, actor=current_user, listing_id=listing_id, now=utcnow())
-    db.session.commit()
+    commit()
     flash("The listing is withdrawn. Nobody else can see it now.", "success")
     return redirect(url_for("timebank.listing", listing_id=listing_id))
 
@@ -507,7 +492,7 @@ def listing_renew(listing_id: int):
     listing = listings.renew_listing(
         db.session, actor=current_user, listing_id=listing_id, now=utcnow()
     )
-    db.session.commit()
+    commit()
     flash(f"The listing is renewed until {format_date(listing.expires_on)}.", "success")
     return redirect(url_for("timebank.listing", listing_id=listing_id))
 
@@ -528,8 +513,8 @@ def directory():
 def directory_me():
     form = DirectoryForm(obj=listings.directory_entry(db.session, current_user))
     if form.validate_on_submit():
-        try:
-            entry = listings.update_directory_entry(
+        outcome = attempt(
+            lambda: listings.update_directory_entry(
                 db.session,
                 actor=current_user,
                 listed=form.listed.data,
@@ -537,13 +522,12 @@ def directory_me():
                 show_email=form.show_email.data,
                 show_district=form.show_district.data,
                 now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            if entry.listed:
+            ),
+            form=form,
+            expected=(DomainError,),
+        )
+        if outcome.ok:
+            if outcome.value.listed:
                 flash("Your directory entry is saved.", "success")
             else:
                 flash("You are not listed in the directory.", "success")
@@ -566,15 +550,14 @@ def _chest() -> Account:
 def chest_donate():
     form = DonationForm()
     if form.validate_on_submit():
-        try:
-            exchanges.donate_to_chest(
+        outcome = attempt(
+            lambda: exchanges.donate_to_chest(
                 db.session, actor=current_user, minutes=form.minutes.minutes, now=utcnow()
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            expected=(DomainError,),
+        )
+        if outcome.ok:
             flash(
                 f"Thank you. You gave {describe_minutes(form.minutes.minutes)} "
                 "to the community chest.",
@@ -596,20 +579,19 @@ def chest_grant():
     form.member_id.choices = _party_choices(include_self=True, include_organisation=False)
     if form.validate_on_submit():
         member_id = int(form.member_id.data)
-        try:
-            exchanges.grant_from_chest(
+        outcome = attempt(
+            lambda: exchanges.grant_from_chest(
                 db.session,
                 actor=current_user,
                 member_id=member_id,
                 minutes=form.minutes.minutes,
                 reason=form.reason.data,
                 now=utcnow(),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+            expected=(DomainError,),
+        )
+        if outcome.ok:
             person = db.session.get(User, member_id)
             flash(
                 f"{describe_minutes(form.minutes.minutes)} granted to {person.name} "

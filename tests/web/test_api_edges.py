@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from app.timebank import exchanges, views
-from app.timebank.models import Exchange
+from app.timebank import exchanges, listings, views
+from app.timebank.models import Exchange, Listing
 from tests.factories import CoordinatorFactory, UserFactory
 from tests.helpers import assert_error, bearer, sign_in
 
@@ -266,3 +266,27 @@ def test_a_page_whose_database_is_busy_answers_503_not_500(client, session, monk
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert "try again in a moment" in response.get_data(as_text=True)
+
+
+def test_a_page_retries_a_deadlock_victim_once_and_keeps_one_change(client, session, monkeypatch):
+    """Pages share the API's unit of work: a victim of contention is run again, and only the
+    successful attempt's change is kept."""
+    real = listings.create_listing
+    calls = []
+
+    def victim_then_real(*args, **kwargs):
+        calls.append(1)
+        listing = real(*args, **kwargs)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE ...", {}, _DeadlockVictim())
+        return listing
+
+    monkeypatch.setattr(listings, "create_listing", victim_then_real)
+    sign_in(client, UserFactory())
+    response = client.post(
+        "/listings/new",
+        data={"kind": "offer", "title": "Dog walking", "category": "gardening"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert len(calls) == 2
+    assert session.scalar(select(func.count()).select_from(Listing)) == 1
