@@ -140,3 +140,130 @@ def check_page(page: Page, h1: str) -> None:
     assert_one_h1(page, h1)
     assert_axe_clean(page)
     assert_skip_link(page)
+
+
+# WCAG 1.4.10 Reflow: content at 320 CSS pixels wide (1280 px at 400% zoom) must not need
+# scrolling in two directions. Only parts that need two dimensions (data tables) may scroll
+# sideways, inside their own keyboard-reachable region.
+REFLOW_WIDTH = 320
+REFLOW_VIEWPORT = {"width": REFLOW_WIDTH, "height": 640}
+
+PAGE_OVERFLOW = """() => {
+  const viewport = window.innerWidth;
+  // Is the element inside a region that scrolls or clips it? An absolutely positioned element
+  // (GOV.UK's visually hidden text) escapes every such region below its containing block.
+  const positioned = (style) => ["absolute", "fixed"].includes(style.position);
+  const clips = (el) => {
+    let escaping = positioned(getComputedStyle(el));
+    for (let node = el.parentElement; node && node !== document.body; node = node.parentElement) {
+      const style = getComputedStyle(node);
+      if (escaping && style.position !== "static") escaping = false;
+      if (!escaping && style.overflowX !== "visible") return true;
+      if (positioned(style)) escaping = true;
+    }
+    return false;
+  };
+  // Where an element's box ends, or the text that spills out of it (a long word) when it lets
+  // its content overflow.
+  const right = (el) => {
+    const box = el.getBoundingClientRect();
+    const spills = getComputedStyle(el).overflowX === "visible";
+    return spills ? Math.max(box.right, box.left + el.scrollWidth) : box.right;
+  };
+  const describe = (el) => {
+    const classes = [...el.classList].slice(0, 2).map((c) => "." + c).join("");
+    const text = (el.innerText || "").trim().replace(/\\s+/g, " ").slice(0, 60);
+    return `<${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${classes}> ` +
+      `reaches ${Math.round(right(el))} px: ${JSON.stringify(text)}`;
+  };
+  // Elements that reach past the right edge and are not inside a region that scrolls or clips;
+  // the innermost of them (no child of theirs does) are what widen the page.
+  const wide = new Set(
+    [...document.body.querySelectorAll("*")].filter(
+      (el) => right(el) > viewport + 0.5 && !clips(el)
+    )
+  );
+  // A table's cells all stick out with it: name the table once.
+  const tableOf = (el) => {
+    const table = el.closest("table");
+    return table && wide.has(table) ? table : el;
+  };
+  const culprits = [
+    ...new Set(
+      [...wide].filter((el) => ![...el.children].some((child) => wide.has(child))).map(tableOf)
+    ),
+  ];
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: viewport,
+    culprits: culprits.slice(0, 8).map(describe),
+  };
+}"""
+
+
+def page_width(page: Page) -> dict:
+    """The page's scroll width, the viewport's width, and what sticks out past it."""
+    return page.evaluate(PAGE_OVERFLOW)
+
+
+def assert_no_horizontal_scroll(page: Page, name: str) -> None:
+    """The whole page does not scroll sideways (WCAG 1.4.10)."""
+    width = page_width(page)
+    assert width["scrollWidth"] <= width["innerWidth"], (
+        f"{name}: the page is {width['scrollWidth']} px wide in a {width['innerWidth']} px "
+        f"viewport, so it scrolls sideways. Too wide:\n  " + "\n  ".join(width["culprits"])
+    )
+
+
+SCROLL_REGIONS = """() => {
+  const name = (el) => {
+    const label = (el.getAttribute("aria-label") || "").trim();
+    if (label) return label;
+    const ids = (el.getAttribute("aria-labelledby") || "").split(/\\s+/).filter(Boolean);
+    return ids.map((id) => (document.getElementById(id) || {}).textContent || "").join(" ").trim();
+  };
+  return {
+    regions: [...document.querySelectorAll(".app-table-scroll")].map((el, index) => ({
+      index,
+      tabindex: el.getAttribute("tabindex"),
+      role: el.getAttribute("role"),
+      name: name(el),
+      overflowX: getComputedStyle(el).overflowX,
+      scrolls: el.scrollWidth > el.clientWidth,
+    })),
+    // Tables that are not inside a scrolling region widen the page when they grow.
+    bareTables: [...document.querySelectorAll("table")].filter(
+      (table) => !table.closest(".app-table-scroll")
+    ).map((table) => (table.caption ? table.caption.innerText : table.outerHTML.slice(0, 80))),
+  };
+}"""
+
+
+def scroll_regions(page: Page) -> dict:
+    return page.evaluate(SCROLL_REGIONS)
+
+
+def assert_scroll_regions_usable(page: Page, name: str) -> list[dict]:
+    """Every table sits in a region that scrolls sideways, can be reached with Tab, has a name
+    (axe's scrollable-region-focusable; WCAG 2.1.1) and shows its focus; one that overflows
+    scrolls with the arrow keys."""
+    found = scroll_regions(page)
+    assert not found["bareTables"], (
+        f"{name}: tables outside a scrolling region (use the table_scroll macro): "
+        f"{found['bareTables']}"
+    )
+    for region in found["regions"]:
+        where = f"{name}: scrolling region {region['index']} ({region['name'] or 'no name'!r})"
+        assert region["tabindex"] == "0", f"{where} has tabindex={region['tabindex']!r}, want 0"
+        assert region["role"] == "region", f"{where} has role={region['role']!r}, want region"
+        assert region["name"], f"{where} has no accessible name"
+        assert region["overflowX"] == "auto", f"{where} has overflow-x {region['overflowX']}"
+        locator = page.locator(".app-table-scroll").nth(region["index"])
+        locator.focus()
+        assert_focus_visible(page)
+        if region["scrolls"]:
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "el => el.scrollLeft > 0", arg=locator.element_handle(), timeout=2_000
+            )
+    return found["regions"]

@@ -12,7 +12,8 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from app import create_app
 from app.auth.models import OutboxEmail
 from app.demo import DEMO_PASSWORD, load_demo
 from app.extensions import db
+from tests.browser.crowd import Crowd, load_crowd
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,8 +89,11 @@ def chromium_path() -> str:
     return str(CHROMIUM)
 
 
-@pytest.fixture(scope="session")
-def live_server(chromium_path) -> Iterator[LiveServer]:
+@contextmanager
+def serve(load: Callable[[], object]) -> Iterator[tuple[LiveServer, object]]:
+    """Serve a fresh app on its own SQLite file, migrated and filled by ``load()``.
+
+    Yields the server and whatever ``load()`` returned (ids the tests need)."""
     handle, path = tempfile.mkstemp(prefix="giveandget-browser-", suffix=".sqlite")
     os.close(handle)
     served: dict[str, Flask] = {}
@@ -108,7 +113,7 @@ def live_server(chromium_path) -> Iterator[LiveServer]:
     )
     with app.app_context():
         upgrade()
-        load_demo()
+        loaded = load()
         db.session.commit()
         db.session.remove()
     served["app"] = app
@@ -116,7 +121,7 @@ def live_server(chromium_path) -> Iterator[LiveServer]:
     thread = threading.Thread(target=server.serve_forever, name="browser-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(app=app, url=url)
+        yield LiveServer(app=app, url=url), loaded
     finally:
         server.shutdown()
         server.server_close()
@@ -124,6 +129,20 @@ def live_server(chromium_path) -> Iterator[LiveServer]:
         with app.app_context():
             db.engine.dispose()
         os.unlink(path)
+
+
+@pytest.fixture(scope="session")
+def live_server(chromium_path) -> Iterator[LiveServer]:
+    """The demo organisation, as `make run` serves it."""
+    with serve(load_demo) as (server, _):
+        yield server
+
+
+@pytest.fixture(scope="session")
+def crowded_server(chromium_path) -> Iterator[tuple[LiveServer, Crowd]]:
+    """The demo organisation crowded with long names and many rows (tests/browser/crowd.py)."""
+    with serve(load_crowd) as (server, crowd):
+        yield server, crowd
 
 
 @pytest.fixture(scope="session")
@@ -145,15 +164,16 @@ def signed_in_states() -> dict[str, dict]:
     return {}
 
 
-@pytest.fixture()
-def new_page(browser, live_server, signed_in_states):
-    """`new_page(who)`: a page in a fresh browser context, anonymous or signed in as `who`."""
+@contextmanager
+def page_maker(browser, server: LiveServer, signed_in_states: dict[str, dict]):
+    """`make(who, **context_options)`: a page in a fresh browser context on ``server``,
+    anonymous or signed in as `who`. Contexts are closed on leaving."""
     contexts = []
 
-    def make(who: str | None = None):
+    def make(who: str | None = None, **options):
         state = None
         if who is not None and who not in signed_in_states:
-            context = browser.new_context(base_url=live_server.url)
+            context = browser.new_context(base_url=server.url, **options)
             contexts.append(context)
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
@@ -162,15 +182,24 @@ def new_page(browser, live_server, signed_in_states):
             return page
         if who is not None:
             state = signed_in_states[who]
-        context = browser.new_context(base_url=live_server.url, storage_state=state)
+        context = browser.new_context(base_url=server.url, storage_state=state, **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture()
+def new_page(browser, live_server, signed_in_states):
+    """`new_page(who)`: a page in a fresh browser context, anonymous or signed in as `who`."""
+    with page_maker(browser, live_server, signed_in_states) as make:
+        yield make
 
 
 @pytest.fixture()
