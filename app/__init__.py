@@ -38,6 +38,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
         use_fast_password_hashing()
 
+    from .timebank.services import subscribe_to_identity
+
+    subscribe_to_identity()
+
     from .api import init_api
 
     init_api(app)
@@ -52,7 +56,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.register_blueprint(timebank_bp)
     app.register_blueprint(peers_bp)
 
-    from .errors import register_error_handlers
+    from .error_pages import register_error_handlers
     from .security import register_security
     from .templating import register_templating
 

@@ -11,14 +11,30 @@ from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .auth.models import OutboxEmail
+from .clock import utcnow
+from .extensions import db
 
 log = logging.getLogger("giveandget.mail")
 
 MAX_ATTEMPTS = 5
+
+
+class OutboxEmail(db.Model):
+    """Email waits here until it is sent, so a rolled-back request never sends mail."""
+
+    __tablename__ = "outbox_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 def queue_email(session: Session, *, to: str, subject: str, body: str) -> OutboxEmail:

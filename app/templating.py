@@ -1,4 +1,5 @@
-"""Jinja filters: minutes and dates are formatted only here, at the edge."""
+"""Jinja filters shared by every page: dates (in Europe/London) are formatted only here, at the
+edge. A capability registers its own filters on its blueprint (the timebank: ``minutes``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import date, datetime
 from flask import Flask
 
 from .clock import to_london
-from .timebank.durations import describe_minutes as format_minutes
 
 
 def format_date(value: date | datetime | None) -> str:
@@ -20,5 +20,4 @@ def format_date(value: date | datetime | None) -> str:
 
 
 def register_templating(app: Flask) -> None:
-    app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["date"] = format_date

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from app.api.models import IdempotencyRecord
 from app.audit import AuditEvent
 from app.auth import services as auth
-from app.auth.models import ApiToken, Organisation, OutboxEmail, SignInAttempt, User, UserToken
+from app.auth.models import ApiToken, Organisation, SignInAttempt, User, UserToken
 from app.clock import london_date, utcnow
+from app.mail import OutboxEmail
 from app.matching.models import PostcodeCentroid
 from app.peers.models import (
     Condition,

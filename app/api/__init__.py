@@ -6,7 +6,7 @@ from flask import Flask, g, request
 from flask_smorest import Api
 
 from ..clock import utcnow
-from ..errors import json_error
+from ..error_pages import json_error
 from ..extensions import csrf, db
 from .common import ErrorSchema, IdConverter, id_param_schema
 

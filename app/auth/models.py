@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -122,18 +122,3 @@ class SignInAttempt(db.Model):
         Index("ix_sign_in_attempt_email_at", "email", "at"),
         Index("ix_sign_in_attempt_address_at", "address", "at"),
     )
-
-
-class OutboxEmail(db.Model):
-    """Email waits here until it is sent, so a rolled-back request never sends mail."""
-
-    __tablename__ = "outbox_email"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)

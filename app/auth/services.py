@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +21,6 @@ from ..audit import AuditEvent
 from ..errors import Conflict, Forbidden, NotFound, Throttled, ValidationFailed
 from ..mail import queue_email
 from ..postcodes import InvalidPostcode, normalise_postcode
-from ..timebank import services as timebank
 from . import permissions
 from .models import (
     DEFAULT_MAX_BALANCE_MINUTES,
@@ -134,6 +134,23 @@ def require_coordinator(actor: User) -> None:
 
 # --- organisations and members --------------------------------------------------------------
 
+# Identity sits below the timebank and never imports it. A capability that keeps something for
+# every organisation or member (the timebank: its hours accounts) subscribes here, once, from
+# create_app; creating a person through any face (page, API, command line, demo) then opens it
+# in the same unit of work. Keyed by capability, so subscribing twice changes nothing.
+ORGANISATION_OPENED: dict[str, Callable[[Session, Organisation], object]] = {}
+MEMBER_OPENED: dict[str, Callable[[Session, User], object]] = {}
+
+
+def subscribe(
+    capability: str,
+    *,
+    organisation: Callable[[Session, Organisation], object],
+    member: Callable[[Session, User], object],
+) -> None:
+    ORGANISATION_OPENED[capability] = organisation
+    MEMBER_OPENED[capability] = member
+
 
 def create_organisation(
     session: Session,
@@ -159,7 +176,8 @@ def create_organisation(
     )
     session.add(organisation)
     session.flush()
-    timebank.open_organisation_accounts(session, organisation)
+    for open_for_organisation in ORGANISATION_OPENED.values():
+        open_for_organisation(session, organisation)
     return organisation
 
 
@@ -263,7 +281,8 @@ def create_member(
     )
     session.add(user)
     session.flush()
-    timebank.open_member_account(session, user)
+    for open_for_member in MEMBER_OPENED.values():
+        open_for_member(session, user)
     if email and not password:
         invite(session, user=user, now=now, base_url=base_url, days=invitation_days)
     return user

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth.models import Organisation, User
+from ..auth.services import subscribe
 from ..errors import NotFound
 from .models import Account
 
@@ -18,6 +19,12 @@ class Limits:
 
     min_minutes: int | None
     max_minutes: int | None
+
+
+def subscribe_to_identity() -> None:
+    """Every organisation gets its hours account and community chest, and every member their
+    hours account, in the unit of work that creates them (called once by create_app)."""
+    subscribe("timebank", organisation=open_organisation_accounts, member=open_member_account)
 
 
 def open_organisation_accounts(session: Session, organisation: Organisation) -> None:

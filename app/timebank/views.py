@@ -41,6 +41,7 @@ from .forms import (
 from .models import Account, Exchange
 
 bp = Blueprint("timebank", __name__)
+bp.add_app_template_filter(describe_minutes, "minutes")  # time is formatted at the edge
 
 PER_PAGE = 50
 ORGANISATION_CHOICE = "org"

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app import create_app
-from app.auth.models import OutboxEmail
 from app.demo import DEMO_PASSWORD, load_demo
 from app.extensions import db
+from app.mail import OutboxEmail
 from tests.browser.crowd import Crowd, load_crowd
 
 CHROMIUM = Path("/usr/bin/chromium")

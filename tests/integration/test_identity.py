@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from app.auth import services as auth
-from app.auth.models import OutboxEmail, User
+from app.auth.models import User
 from app.clock import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Throttled, ValidationFailed
+from app.mail import OutboxEmail
 from app.timebank.models import Account
 from tests.factories import (
     TEST_PASSWORD,

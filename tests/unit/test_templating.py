@@ -3,7 +3,8 @@ from datetime import date, datetime
 import pytest
 
 from app.clock import london_date
-from app.templating import format_date, format_minutes
+from app.templating import format_date
+from app.timebank.durations import describe_minutes as format_minutes
 
 
 def test_format_minutes_reads_as_english():

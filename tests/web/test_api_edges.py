@@ -197,7 +197,7 @@ def test_peer_notes_are_for_coordinators_only(client, coordinator):
 
 def test_password_reset_emails_are_limited(client, session):
 
-    from app.auth.models import OutboxEmail
+    from app.mail import OutboxEmail
 
     user = UserFactory()
     for _ in range(6):

@@ -313,7 +313,7 @@ def test_security_headers_are_set(client):
 def test_invitation_from_the_api_is_sent_after_commit(client, session, caplog):
     import logging
 
-    from app.auth.models import OutboxEmail
+    from app.mail import OutboxEmail
 
     caplog.set_level(logging.INFO, logger="giveandget.mail")
     response = client.post(

@@ -4,7 +4,8 @@ import re
 
 from sqlalchemy import select
 
-from app.auth.models import OutboxEmail, User
+from app.auth.models import User
+from app.mail import OutboxEmail
 from tests.factories import TEST_PASSWORD, CoordinatorFactory, UserFactory
 from tests.helpers import sign_in
 
