@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import current_app
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from ..auth.services import audit_trail_query
-from ..clock import london_date, utcnow
+from ..clock import utcnow
 from ..extensions import db
 from ..peers import conditions, plans, profiles, referrals
 from ..peers.models import (
@@ -365,19 +364,16 @@ class SignOffSchema(Schema):
     preferences = fields.Nested(lambda: PreferencesSchema(), load_default=dict)
 
 
-def _plan_body(plan: SupportPlan, referral_id: int | None = None) -> dict:
+def _plan_body(plan: SupportPlan) -> dict:
+    view = plans.plan_view_of(db.session, api_user(), plan, now=utcnow())
     body = {
         name: getattr(plan, name) for name in PlanSchema._declared_fields if hasattr(plan, name)
     }
-    body["status"] = plans.effective_status(plan, london_date(utcnow()))
+    body["status"] = view.status
     body["review_due_on"] = plan.next_review_on
-    body.update(plans.totals(plan))
-    body["delivered_minutes"] = plans.delivered_minutes(db.session, plan)
-    body["referral_id"] = referral_id
-    if referral_id is None:
-        body["referral_id"] = db.session.scalar(
-            select(Referral.id).where(Referral.plan_id == plan.id).order_by(Referral.id.desc())
-        )
+    body.update(view.totals)
+    body["delivered_minutes"] = view.delivered
+    body["referral_id"] = view.referral_id
     return body
 
 
@@ -441,7 +437,7 @@ def sign_off(data, plan_id):
         now=utcnow(),
         first_review_months=current_app.config["PLAN_FIRST_REVIEW_MONTHS"],
     )
-    return _plan_body(plan, referral.id if referral else None)
+    return _plan_body(plan)
 
 
 @blp.route("/plans/<id:plan_id>/review", methods=["POST"])
@@ -500,17 +496,16 @@ class ReferralListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(REFERRAL_STATUSES))
 
 
-def _referral_body(referral: Referral, codes: list[str] | None = None) -> dict:
+def _referral_body(referral: Referral) -> dict:
+    view = referrals.referral_view_of(db.session, api_user(), referral, now=utcnow())
     body = {
         name: getattr(referral, name)
         for name in ReferralSchema._declared_fields
         if hasattr(referral, name)
     }
-    body["condition_codes"] = (
-        codes if codes is not None else referrals.referral_condition_codes(db.session, referral)
-    )
+    body["condition_codes"] = [c.code for c in view.conditions]
     body["preferences"] = {"languages": referral.languages, "peer_gender": referral.peer_gender}
-    body["days_waiting"] = referrals.days_waiting(referral, utcnow())
+    body["days_waiting"] = view.days_waiting
     return body
 
 

@@ -22,7 +22,7 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..timebank.models import Exchange
 from ..timebank.services import member_account
 from . import conditions, profiles, referrals
-from .models import GIVE_AND_GET_TYPES, MANAGEMENT, PlanSupport, SupportPlan
+from .models import GIVE_AND_GET_TYPES, MANAGEMENT, PlanSupport, Referral, SupportPlan
 from .permissions import can_manage_plan, can_see_plan, can_write_plans, sees_organisation_queue
 
 MAX_BUDGET_PENCE = 10_000_000_00  # ten million pounds a year: anything above is a typing error
@@ -265,6 +265,43 @@ def effective_status(plan: SupportPlan, today: date) -> str:
     if plan.status == "signed_off" and plan.next_review_on and plan.next_review_on <= today:
         return "review_due"
     return plan.status
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """A plan as one actor sees it, rendered by the plan page and the API alike: its status
+    today (a review may be due), the money and give-and-get totals, the give and get delivered
+    so far, the referral it made, and whether the actor manages it."""
+
+    plan: SupportPlan
+    status: str
+    totals: dict[str, int]
+    delivered: dict[str, int]
+    referral_id: int | None
+    can_manage: bool
+
+    def __getattr__(self, name: str):
+        return getattr(self.plan, name)
+
+
+def plan_view_of(session: Session, actor: User, plan: SupportPlan, *, now: datetime) -> PlanView:
+    """The read model of a plan the caller has already found (and audited) for the actor."""
+    referral_id = session.scalar(
+        select(Referral.id).where(Referral.plan_id == plan.id).order_by(Referral.id.desc())
+    )
+    return PlanView(
+        plan=plan,
+        status=effective_status(plan, london_date(now)),
+        totals=totals(plan),
+        delivered=delivered_minutes(session, plan),
+        referral_id=referral_id,
+        can_manage=can_manage_plan(actor, plan),
+    )
+
+
+def view_plan(session: Session, actor: User, plan_id: int, *, now: datetime) -> PlanView:
+    """Show a plan (audited, as ``get_plan_for``) as a read model."""
+    return plan_view_of(session, actor, get_plan_for(session, actor, plan_id, now=now), now=now)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from ..auth.services import clean_postcode
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from . import conditions
-from .models import MODES, SUPPORT_TYPES, Referral
+from .models import MODES, SUPPORT_TYPES, Condition, Referral
 from .permissions import (
     can_manage_referral,
     can_refer,
@@ -142,6 +142,49 @@ def referral_condition_codes(session: Session, referral: Referral) -> list[str]:
         session, [referral.member_id], "carer" if referral.is_carer else "own"
     )
     return [c.code for c in rows.get(referral.member_id, [])]
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    """A referral as one actor sees it, for the referral page and the API alike: the
+    conditions it is about (the person's own, or those they care for), the days waiting, and
+    whether the actor manages it."""
+
+    referral: Referral
+    conditions: list[Condition]
+    days_waiting: int
+    can_manage: bool
+
+    def __getattr__(self, name: str):
+        return getattr(self.referral, name)
+
+
+def referral_view_of(
+    session: Session,
+    actor: User,
+    referral: Referral,
+    *,
+    now: datetime,
+    conditions_by_member: dict[int, list[Condition]] | None = None,
+) -> ReferralView:
+    """The read model of a referral already found (and audited) for the actor. A list passes
+    ``conditions_by_member`` fetched once for all its rows."""
+    if conditions_by_member is None:
+        conditions_by_member = conditions.condition_rows(
+            session, [referral.member_id], "carer" if referral.is_carer else "own"
+        )
+    return ReferralView(
+        referral=referral,
+        conditions=conditions_by_member.get(referral.member_id, []),
+        days_waiting=days_waiting(referral, now),
+        can_manage=can_manage_referral(actor, referral),
+    )
+
+
+def view_referral(session: Session, actor: User, referral_id: int, *, now: datetime):
+    """Show a referral (audited, as ``get_referral_for``) as a read model."""
+    referral = get_referral_for(session, actor, referral_id, now=now)
+    return referral_view_of(session, actor, referral, now=now)
 
 
 def referrals_query(session: Session, actor: User, *, status: str | None = None):

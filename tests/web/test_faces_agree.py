@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.clock import utcnow
+from app.peers import conditions
 from app.peers.models import Referral
 from tests.factories import (
     AdminFactory,
@@ -16,6 +17,7 @@ from tests.factories import (
     CoordinatorFactory,
     OrganisationFactory,
     ReferralFactory,
+    SignedOffSupportPlanFactory,
     UserFactory,
 )
 from tests.helpers import bearer, sign_in
@@ -105,3 +107,37 @@ def test_the_queue_has_one_order_on_the_page_and_through_the_api(client, session
     page = client.get("/referrals").get_data(as_text=True)
     positions = [page.index(f'/referrals/{referral_id}"') for referral_id in expected]
     assert positions == sorted(positions)
+
+
+def test_a_plan_with_its_review_due_reads_the_same_on_both_faces(client, session):
+    """PlanView decides the status today (a review may be due) for the page and the API."""
+    plan = SignedOffSupportPlanFactory(next_review_on=utcnow().date() - timedelta(days=1))
+    coordinator = CoordinatorFactory(organisation=plan.member.organisation)
+    api = client.get(f"/api/v1/plans/{plan.id}", headers=bearer(coordinator)).get_json()
+    assert api["status"] == "review_due"
+    sign_in(client, coordinator)
+    assert "Review due" in client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    sign_in(client, plan.member)
+    mine = client.get(f"/api/v1/plans/{plan.id}", headers=bearer(plan.member)).get_json()
+    assert mine["status"] == "review_due"
+    assert "Review due" in client.get(f"/plans/{plan.id}").get_data(as_text=True)
+
+
+def test_a_referral_shows_the_same_conditions_and_wait_on_both_faces(client, session):
+    referral = ReferralFactory(waiting_since=utcnow() - timedelta(days=12))
+    coordinator = CoordinatorFactory(organisation=referral.member.organisation)
+    conditions.record_conditions(
+        session,
+        actor=coordinator,
+        person=referral.member,
+        codes=["type_2_diabetes"],
+        relationship_kind="own",
+        consent_given=True,
+        now=utcnow(),
+    )
+    session.commit()
+    api = client.get(f"/api/v1/referrals/{referral.id}", headers=bearer(coordinator)).get_json()
+    assert api["condition_codes"] == ["type_2_diabetes"] and api["days_waiting"] == 12
+    sign_in(client, coordinator)
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Type 2 diabetes" in page and "12 days" in page

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...auth.services import require_coordinator
@@ -13,7 +12,6 @@ from ...errors import Conflict
 from ...extensions import db
 from ...pages import attempt, commit
 from ...templating import format_date
-from .. import permissions as peer_permissions
 from .. import plans, profiles
 from ..forms import (
     NewPlanForm,
@@ -23,7 +21,7 @@ from ..forms import (
     pounds_text,
     split_languages,
 )
-from ..models import Referral, SupportPlan
+from ..models import SupportPlan
 from .common import (
     PER_PAGE,
     PREFERENCE_FIELDS,
@@ -125,19 +123,16 @@ def plan_new():
 @bp.get("/plans/<id:plan_id>")
 def plan(plan_id: int):
     now = utcnow()
-    plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
-    referral_id = db.session.scalar(
-        select(Referral.id).where(Referral.plan_id == plan.id).order_by(Referral.id.desc())
-    )
+    view = plans.view_plan(db.session, current_user, plan_id, now=now)
     return render_and_commit(
         "peers/plan.html",
-        plan=plan,
-        status=plans.effective_status(plan, london_date(now)),
-        totals=plans.totals(plan),
-        delivered=plans.delivered_minutes(db.session, plan),
-        referral_id=referral_id,
-        peer=profiles.peer_of(db.session, plan.member),
-        coordinator=peer_permissions.can_manage_plan(current_user, plan),
+        plan=view,
+        status=view.status,
+        totals=view.totals,
+        delivered=view.delivered,
+        referral_id=view.referral_id,
+        peer=profiles.peer_of(db.session, view.member),
+        coordinator=view.can_manage,
     )
 
 

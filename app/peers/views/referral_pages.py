@@ -10,7 +10,6 @@ from ...clock import utcnow
 from ...extensions import db
 from ...pages import attempt, commit
 from .. import conditions, referrals
-from .. import permissions as peer_permissions
 from ..forms import (
     ReferralForm,
     split_languages,
@@ -19,7 +18,6 @@ from .common import (
     PER_PAGE,
     PREFERENCE_FIELDS,
     bp,
-    condition_names,
     member_id_arg,
     member_of_my_organisation,
     on_form,
@@ -89,14 +87,13 @@ def referral_new():
 @bp.get("/referrals/<id:referral_id>")
 def referral(referral_id: int):
     now = utcnow()
-    referral = referrals.get_referral_for(db.session, current_user, referral_id, now=now)
-    kind = "carer" if referral.is_carer else "own"
+    view = referrals.view_referral(db.session, current_user, referral_id, now=now)
     return render_and_commit(
         "peers/referral.html",
-        referral=referral,
-        condition_names=condition_names(referral.member_id, kind),
-        days_waiting=referrals.days_waiting(referral, now),
-        coordinator=peer_permissions.can_manage_referral(current_user, referral),
+        referral=view,
+        condition_names=[c.name for c in view.conditions],
+        days_waiting=view.days_waiting,
+        coordinator=view.can_manage,
     )
 
 
