@@ -6,6 +6,7 @@ Recorded by one party an exchange is pending and moves nothing until the other p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -46,11 +47,30 @@ def holds(actor: User, account: Account) -> bool:
     return coordinates(actor, account.organisation_id)
 
 
+# Rules other capabilities add for who else answers for an exchange's pending side. Matching adds
+# one: the person a peer's support was given to confirms it for the organisation's account (the
+# organisation pays the peer; the person is never charged). Registered, so the timebank never
+# imports the capabilities built on it.
+_SETTLERS: list[Callable[[User, Exchange], bool]] = []
+
+
+def register_settler(rule: Callable[[User, Exchange], bool]) -> None:
+    if rule not in _SETTLERS:
+        _SETTLERS.append(rule)
+
+
+def _settles_for_other(actor: User, exchange: Exchange) -> bool:
+    return exchange.awaiting_account_id is not None and any(
+        rule(actor, exchange) for rule in _SETTLERS
+    )
+
+
 def can_see(actor: User, exchange: Exchange) -> bool:
     return (
         coordinates(actor, exchange.organisation_id)
         or exchange.provider_account.user_id == actor.id
         or exchange.receiver_account.user_id == actor.id
+        or _settles_for_other(actor, exchange)
     )
 
 
@@ -244,7 +264,7 @@ def may_settle(actor: User, exchange: Exchange) -> bool:
     parties = (exchange.provider_account.user_id, exchange.receiver_account.user_id)
     if actor.id == exchange.recorded_by_id and actor.id in parties:
         return False
-    if coordinates(actor, exchange.organisation_id):
+    if coordinates(actor, exchange.organisation_id) or _settles_for_other(actor, exchange):
         return True
     awaiting = exchange.awaiting_account_id
     return awaiting is not None and any(
