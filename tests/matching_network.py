@@ -3,6 +3,7 @@ postcodes that have centroids on the National Grid."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from app.extensions import db
@@ -22,14 +23,26 @@ from tests.factories import (
 ORIGIN = (428_000, 436_000)
 
 
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # the letters a unit postcode's inward code may use
+_numbers = itertools.count(1)
+
+
+def fresh_postcode() -> str:
+    """A valid Leeds unit postcode no other call has returned."""
+    n = next(_numbers)
+    letters = INWARD_LETTERS[n % 20] + INWARD_LETTERS[n // 20 % 20]
+    return f"LS{n // 400 % 28 + 1} {n // 11200 % 9 + 1}{letters}"
+
+
 def condition(code: str, group: str) -> Condition:
     return db.session.get(Condition, code) or ConditionFactory(
         code=code, name=code.replace("_", " ").capitalize(), group=group
     )
 
 
-def place(postcode: str, km_east: float, km_north: float = 0.0) -> str:
-    """A unit postcode ``km_east`` km east (and north) of the origin."""
+def place(postcode: str | None, km_east: float, km_north: float = 0.0) -> str:
+    """A unit postcode ``km_east`` km east (and north) of the origin (a fresh one for None)."""
+    postcode = postcode or fresh_postcode()
     PostcodeCentroidFactory(
         postcode=postcode,
         easting=ORIGIN[0] + round(km_east * 1000),
