@@ -48,6 +48,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
 
     from .auth.views import bp as auth_bp
     from .main import bp as main_bp
+    from .matching.views import bp as matching_bp
     from .peers.views import bp as peers_bp
     from .timebank.views import bp as timebank_bp
 
@@ -55,6 +56,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.register_blueprint(auth_bp)
     app.register_blueprint(timebank_bp)
     app.register_blueprint(peers_bp)
+    app.register_blueprint(matching_bp)
 
     from .error_pages import register_error_handlers
     from .security import register_security

@@ -21,12 +21,15 @@ from app.auth import services as auth
 from app.auth.models import ApiToken, Organisation, SignInAttempt, User, UserToken
 from app.clock import london_date, utcnow
 from app.mail import OutboxEmail
-from app.matching.models import PostcodeCentroid
+from app.matching.models import DeclinedPair, Match, MatchCheckIn, PostcodeCentroid
 from app.peers.models import (
     Condition,
     HealthDataConsent,
     MemberCondition,
+    PeerLanguage,
+    PeerMode,
     PeerProfile,
+    PeerSupportType,
     PlanSupport,
     Referral,
     SupportPlan,
@@ -510,6 +513,88 @@ class ReferralFactory(BaseFactory):
     created_at = factory.SelfAttribute("waiting_since")
 
 
+class PeerSupportTypeFactory(BaseFactory):
+    """A kind of support offered, on a peer that offers nothing else yet."""
+
+    class Meta:
+        model = PeerSupportType
+
+    peer_id = factory.LazyFunction(lambda: PeerProfileFactory(support_types=[]).id)
+    code = "practical"
+
+
+class PeerModeFactory(BaseFactory):
+    class Meta:
+        model = PeerMode
+
+    peer_id = factory.LazyFunction(lambda: PeerProfileFactory(modes=[]).id)
+    code = "video"
+
+
+class PeerLanguageFactory(BaseFactory):
+    class Meta:
+        model = PeerLanguage
+
+    peer_id = factory.LazyFunction(lambda: PeerProfileFactory(languages=[]).id)
+    language = "welsh"
+
+
+# --- matches ------------------------------------------------------------------------------------
+
+
+class MatchFactory(BaseFactory):
+    """A proposal: a waiting referral and an approved peer of the same organisation, made by the
+    referral's coordinator (the referral is marked proposed, as the workflow does)."""
+
+    class Meta:
+        model = Match
+        exclude = ("referral", "peer")
+
+    referral = factory.SubFactory(ReferralFactory, status="proposed")
+    peer = factory.SubFactory(
+        ApprovedPeerProfileFactory,
+        member=factory.SubFactory(
+            UserFactory, organisation=factory.SelfAttribute("...referral.member.organisation")
+        ),
+    )
+    referral_id = factory.SelfAttribute("referral.id")
+    peer_profile_id = factory.SelfAttribute("peer.id")
+    organisation_id = factory.SelfAttribute("referral.organisation_id")
+    status = "proposed"
+    proposed_by_id = factory.SelfAttribute("referral.created_by_id")
+    proposed_at = factory.LazyFunction(utcnow)
+
+
+class MatchCheckInFactory(BaseFactory):
+    class Meta:
+        model = MatchCheckIn
+
+    match = factory.SubFactory(
+        MatchFactory, status="introduced", introduced_at=factory.LazyFunction(utcnow)
+    )
+    kind = "2_weeks"
+    note = "Talking every week; going well."
+    by_id = factory.SelfAttribute("match.proposed_by_id")
+    at = factory.LazyFunction(utcnow)
+
+
+class DeclinedPairFactory(BaseFactory):
+    class Meta:
+        model = DeclinedPair
+        exclude = ("match",)
+
+    match = factory.SubFactory(
+        MatchFactory,
+        status="declined",
+        declined_at=factory.LazyFunction(utcnow),
+        decline_reason="Not the right time for me.",
+    )
+    referral_id = factory.SelfAttribute("match.referral_id")
+    peer_profile_id = factory.SelfAttribute("match.peer_profile_id")
+    match_id = factory.SelfAttribute("match.id")
+    declined_at = factory.LazyFunction(utcnow)
+
+
 # --- the API and the audit trail ----------------------------------------------------------------
 
 
@@ -589,6 +674,12 @@ ALL_FACTORIES = [
     IdempotencyRecordFactory,
     AuditEventFactory,
     PostcodeCentroidFactory,
+    PeerSupportTypeFactory,
+    PeerModeFactory,
+    PeerLanguageFactory,
+    MatchFactory,
+    MatchCheckInFactory,
+    DeclinedPairFactory,
 ]
 
 

@@ -49,7 +49,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="member")
-    postcode: Mapped[str | None] = mapped_column(String(8))
+    # Indexed: the candidate query joins a peer's postcode to its centroid.
+    postcode: Mapped[str | None] = mapped_column(String(8), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

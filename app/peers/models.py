@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -71,17 +80,79 @@ class MemberCondition(db.Model):
     )
 
 
+class PeerSupportType(db.Model):
+    """A kind of support a peer offers: one row each, so candidate queries can use an index."""
+
+    __tablename__ = "peer_support_type"
+
+    peer_id: Mapped[int] = mapped_column(
+        ForeignKey("peer_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        CheckConstraint(f"code IN {SUPPORT_TYPES!r}", name="code_known"),
+        Index("ix_peer_support_type_code_peer", "code", "peer_id"),
+    )
+
+
+class PeerMode(db.Model):
+    """A way a peer meets (in person, phone, video)."""
+
+    __tablename__ = "peer_mode"
+
+    peer_id: Mapped[int] = mapped_column(
+        ForeignKey("peer_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        CheckConstraint(f"code IN {MODES!r}", name="code_known"),
+        Index("ix_peer_mode_code_peer", "code", "peer_id"),
+    )
+
+
+class PeerLanguage(db.Model):
+    """A language a peer speaks, stored lower-case so that "Punjabi" and "punjabi" are one."""
+
+    __tablename__ = "peer_language"
+
+    peer_id: Mapped[int] = mapped_column(
+        ForeignKey("peer_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (Index("ix_peer_language_language_peer", "language", "peer_id"),)
+
+
+def _replace_links(rows: list, make, column: str, values) -> None:
+    """Make ``rows`` hold exactly ``values`` in order: rows already there are kept (so no row is
+    deleted and inserted again under the same key), the rest are added or dropped."""
+    wanted = list(dict.fromkeys(values or []))
+    existing = {getattr(row, column): row for row in rows}
+    kept = []
+    for position, value in enumerate(wanted):
+        row = existing.get(value) or make(value)
+        row.position = position
+        kept.append(row)
+    rows[:] = kept
+
+
 class PeerProfile(db.Model):
-    """A member who supports others, approved by a coordinator. Draft until approved."""
+    """A member who supports others, approved by a coordinator. Draft until approved.
+
+    Support types, modes and languages live in link tables (indexed for the candidate queries);
+    ``support_types``, ``modes`` and ``languages`` read and write them as plain lists.
+    """
 
     __tablename__ = "peer_profile"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    support_types: Mapped[list[str]] = mapped_column(JSON, default=list)
-    modes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     gender: Mapped[str | None] = mapped_column(String(40))
     capacity: Mapped[int] = mapped_column(default=1)
     travel_km: Mapped[int] = mapped_column(default=5)
@@ -96,15 +167,66 @@ class PeerProfile(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     member: Mapped[User] = relationship(foreign_keys=[member_id])
+    support_type_rows: Mapped[list[PeerSupportType]] = relationship(
+        cascade="all, delete-orphan",
+        order_by=PeerSupportType.position,
+        lazy="selectin",
+        passive_deletes=True,
+    )
+    mode_rows: Mapped[list[PeerMode]] = relationship(
+        cascade="all, delete-orphan",
+        order_by=PeerMode.position,
+        lazy="selectin",
+        passive_deletes=True,
+    )
+    language_rows: Mapped[list[PeerLanguage]] = relationship(
+        cascade="all, delete-orphan",
+        order_by=PeerLanguage.position,
+        lazy="selectin",
+        passive_deletes=True,
+    )
 
     __table_args__ = (
         CheckConstraint("capacity BETWEEN 1 AND 20", name="capacity_range"),
         CheckConstraint("travel_km BETWEEN 0 AND 500", name="travel_range"),
+        # The peers a candidate query starts from: approved, not paused, in one organisation.
+        Index(
+            "ix_peer_profile_matchable",
+            "organisation_id",
+            sqlite_where=text("approved_at IS NOT NULL AND NOT paused"),
+            postgresql_where=text("approved_at IS NOT NULL AND NOT paused"),
+        ),
     )
 
     @property
     def approved(self) -> bool:
         return self.approved_at is not None
+
+    @property
+    def support_types(self) -> list[str]:
+        return [row.code for row in self.support_type_rows]
+
+    @support_types.setter
+    def support_types(self, values: list[str]) -> None:
+        _replace_links(self.support_type_rows, lambda v: PeerSupportType(code=v), "code", values)
+
+    @property
+    def modes(self) -> list[str]:
+        return [row.code for row in self.mode_rows]
+
+    @modes.setter
+    def modes(self, values: list[str]) -> None:
+        _replace_links(self.mode_rows, lambda v: PeerMode(code=v), "code", values)
+
+    @property
+    def languages(self) -> list[str]:
+        """As people write them ("Punjabi", "British Sign Language"); stored lower-case."""
+        return [row.language.title() for row in self.language_rows]
+
+    @languages.setter
+    def languages(self, values: list[str]) -> None:
+        folded = [v.strip().lower() for v in values or [] if v and v.strip()]
+        _replace_links(self.language_rows, lambda v: PeerLanguage(language=v), "language", folded)
 
 
 class SupportPlan(db.Model):

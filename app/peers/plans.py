@@ -11,7 +11,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -422,7 +422,30 @@ def delivered_minutes(session: Session, plan: SupportPlan) -> dict[str, int]:
     delivered = dict.fromkeys(GIVE_AND_GET_TYPES, 0)
     for category, minutes in rows:
         delivered["peer" if category in PEER_CATEGORIES else "timebank"] += int(minutes or 0)
+    delivered["peer"] += _match_support_minutes(session, plan, since)
     return delivered
+
+
+# Matching sits above peers, so its table is named here rather than its model imported.
+_MATCH = table("peer_match", column("id"), column("referral_id"))
+
+
+def _match_support_minutes(session: Session, plan: SupportPlan, since: date) -> int:
+    """Peer support given on the person's matches: the organisation pays the peer for it, so it
+    is not in the person's own account, but it was delivered to them."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Exchange.minutes), 0))
+            .join(_MATCH, _MATCH.c.id == Exchange.match_id)
+            .join(Referral, Referral.id == _MATCH.c.referral_id)
+            .where(
+                Referral.member_id == plan.member_id,
+                Exchange.status == "confirmed",
+                Exchange.occurred_on >= since,
+            )
+        )
+        or 0
+    )
 
 
 def totals(plan: SupportPlan) -> dict[str, int]:

@@ -114,6 +114,8 @@ class Exchange(db.Model):
     # The account whose holder must confirm (None once settled or when recorded by a coordinator).
     awaiting_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     listing_id: Mapped[int | None] = mapped_column(ForeignKey("listing.id"))
+    # Peer-support time given on a match (app.matching): the peer earns it from the organisation.
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("peer_match.id"), index=True)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -1,0 +1,430 @@
+"""Whom to score: the indexed queries that choose a referral's candidate peers and build the
+engine's facts about them. The engine (``engine.py``) decides; this module only reads.
+
+A candidate query starts from the organisation's *matchable* peers (approved, not paused: the
+partial index ``ix_peer_profile_matchable``), joins each to its member (primary key) and the
+member's unit postcode centroid (primary key), and keeps a peer when either
+
+- they live with (or care for someone with) a condition in one of the referral's condition
+  groups (an ``EXISTS`` on ``member_condition`` by member, joined to ``condition`` by code), or
+- they are near: their centroid within ``LOCALITY_BOX_KM`` of the referral's on both axes of the
+  National Grid, or, without a referral centroid, their postcode in the same district (a range
+  on the indexed ``user_account.postcode``). Remote-only referrals skip this: distance is waived.
+
+With neither a condition group nor any locality to go on, every matchable peer is scored.
+A peer's live matches are counted for all candidates in one grouped query, never per peer.
+
+The batch (``batch_pool``) loads the same facts once for the whole organisation and applies the
+same prefilter in memory, so a batch and a candidate list agree on who is considered.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..auth.models import User
+from ..errors import NotFound
+from ..peers.models import Condition, MemberCondition, PeerProfile, Referral
+from ..peers.referrals import days_waiting
+from ..postcodes import InvalidPostcode, district, normalise_postcode
+from . import engine
+from .engine import Exclusion, PeerFacts, ReferralFacts, Scored
+from .geo import centroids_for
+from .models import LIVE_MATCH_STATUSES, DeclinedPair, Match, PostcodeCentroid
+from .permissions import can_match
+
+LOCALITY_BOX_KM = 25
+BATCH_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class WhyNot:
+    peer_id: int
+    eligible: bool
+    scored: Scored | None = None
+    excluded_by: list[Exclusion] = field(default_factory=list)
+
+
+def _clean_postcode(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return normalise_postcode(raw)
+    except InvalidPostcode:
+        return None
+
+
+# --- the referral ------------------------------------------------------------------------------
+
+
+def get_referral_for_matching(session: Session, actor: User, referral_id: int) -> Referral:
+    """The referral, for a coordinator of its organisation (admins: their own only), or 404."""
+    referral = session.get(Referral, referral_id)
+    if referral is None or not can_match(actor, referral.organisation_id):
+        raise NotFound("We could not find that referral.")
+    return referral
+
+
+def _conditions_by_member(
+    session: Session, member_ids: Iterable[int] | Select
+) -> dict[int, list[tuple[str, str, str]]]:
+    """(code, group, relationship) for each member: one query."""
+    ids = member_ids if isinstance(member_ids, Select) else list(member_ids)
+    found: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    if not isinstance(ids, Select) and not ids:
+        return found
+    rows = session.execute(
+        select(
+            MemberCondition.member_id,
+            MemberCondition.condition_code,
+            Condition.group,
+            MemberCondition.relationship_kind,
+        )
+        .join(Condition, Condition.code == MemberCondition.condition_code)
+        .where(MemberCondition.member_id.in_(ids))
+    )
+    for member_id, code, group, kind in rows:
+        found[member_id].append((code, group, kind))
+    return found
+
+
+def _referral_facts(
+    referral: Referral,
+    conditions: list[tuple[str, str, str]],
+    centroid: tuple[int, int] | None,
+    now: datetime,
+) -> ReferralFacts:
+    kind = "carer" if referral.is_carer else "own"
+    mine = [(code, group) for code, group, k in conditions if k == kind]
+    return ReferralFacts(
+        id=referral.id,
+        member_id=referral.member_id,
+        condition_codes=frozenset(code for code, _ in mine),
+        condition_groups=frozenset(group for _, group in mine),
+        is_carer=referral.is_carer,
+        postcode=_clean_postcode(referral.postcode),
+        centroid=centroid,
+        support_types=frozenset(referral.support_types or []),
+        modes=frozenset(referral.modes or []),
+        languages=frozenset(referral.languages or []),
+        peer_gender=referral.peer_gender,
+        waited_days=days_waiting(referral, now),
+    )
+
+
+def referral_facts(session: Session, referral: Referral, now: datetime) -> ReferralFacts:
+    conditions = _conditions_by_member(session, [referral.member_id]).get(referral.member_id, [])
+    postcode = _clean_postcode(referral.postcode)
+    hit = centroids_for(session, [postcode]).get(postcode) if postcode else None
+    return _referral_facts(referral, conditions, hit.point if hit else None, now)
+
+
+def condition_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    return dict(
+        session.execute(
+            select(Condition.code, Condition.name).where(Condition.code.in_(wanted))
+        ).all()
+    )
+
+
+# --- peers ---------------------------------------------------------------------------------------
+
+
+def _peer_rows_statement(organisation_id: int) -> Select:
+    return (
+        select(
+            PeerProfile,
+            User.name,
+            User.postcode,
+            PostcodeCentroid.easting,
+            PostcodeCentroid.northing,
+        )
+        .join(User, User.id == PeerProfile.member_id)
+        .outerjoin(PostcodeCentroid, PostcodeCentroid.postcode == User.postcode)
+        .where(PeerProfile.organisation_id == organisation_id)
+    )
+
+
+def _matchable(statement: Select) -> Select:
+    return statement.where(PeerProfile.approved_at.is_not(None), PeerProfile.paused.is_(False))
+
+
+def _prefilter(statement: Select, facts: ReferralFacts) -> Select:
+    """Keep peers sharing a condition group, or near (see the module docstring)."""
+    keep = []
+    if facts.condition_groups:
+        keep.append(
+            exists()
+            .where(
+                MemberCondition.member_id == PeerProfile.member_id,
+                Condition.code == MemberCondition.condition_code,
+                Condition.group.in_(sorted(facts.condition_groups)),
+            )
+            .correlate(PeerProfile)
+        )
+    if not engine.remote_only(facts):
+        if facts.centroid is not None:
+            e, n = facts.centroid
+            box = LOCALITY_BOX_KM * 1000
+            keep.append(
+                and_(
+                    PostcodeCentroid.easting.between(e - box, e + box),
+                    PostcodeCentroid.northing.between(n - box, n + box),
+                )
+            )
+        if facts.postcode:
+            # Also peers whose postcode has no unit centroid, by district: 'LS6 ' to 'LS6 ~'.
+            prefix = district(facts.postcode) + " "
+            keep.append(User.postcode.between(prefix, prefix + "~"))
+    return statement.where(or_(*keep)) if keep else statement
+
+
+def _live_counts(session: Session, peer_ids: Select | list[int]) -> dict[int, int]:
+    return dict(
+        session.execute(
+            select(Match.peer_profile_id, func.count())
+            .where(Match.status.in_(LIVE_MATCH_STATUSES), Match.peer_profile_id.in_(peer_ids))
+            .group_by(Match.peer_profile_id)
+        ).all()
+    )
+
+
+def _declined(session: Session, peer_ids: Select | list[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = defaultdict(set)
+    for peer_id, referral_id in session.execute(
+        select(DeclinedPair.peer_profile_id, DeclinedPair.referral_id).where(
+            DeclinedPair.peer_profile_id.in_(peer_ids)
+        )
+    ):
+        found[peer_id].add(referral_id)
+    return found
+
+
+def _load_peers(session: Session, statement: Select) -> list[PeerFacts]:
+    """PeerFacts for every peer the statement selects, in a fixed number of queries."""
+    rows = session.execute(statement).all()
+    if not rows:
+        return []
+    peer_ids = [row[0].id for row in rows]
+    member_ids = [row[0].member_id for row in rows]
+    ids_query = statement.with_only_columns(PeerProfile.id)
+    members_query = statement.with_only_columns(PeerProfile.member_id)
+    live = _live_counts(session, ids_query if len(peer_ids) > 500 else peer_ids)
+    declined = _declined(session, ids_query if len(peer_ids) > 500 else peer_ids)
+    conditions = _conditions_by_member(
+        session, members_query if len(member_ids) > 500 else member_ids
+    )
+    # Postcodes without a unit centroid fall back to their sector's or district's.
+    missing = {row[2] for row in rows if row[3] is None and row[2]}
+    fallback = centroids_for(session, missing) if missing else {}
+    facts = []
+    for profile, name, postcode, easting, northing in rows:
+        if easting is not None:
+            centroid = (easting, northing)
+        else:
+            hit = fallback.get(postcode) if postcode else None
+            centroid = hit.point if hit else None
+        mine = conditions.get(profile.member_id, [])
+        own = [(c, g) for c, g, k in mine if k == "own"]
+        carer = [(c, g) for c, g, k in mine if k == "carer"]
+        facts.append(
+            PeerFacts(
+                id=profile.id,
+                member_id=profile.member_id,
+                first_name=(name or "This peer").split(" ")[0],
+                own_condition_codes=frozenset(c for c, _ in own),
+                own_condition_groups=frozenset(g for _, g in own),
+                carer_condition_codes=frozenset(c for c, _ in carer),
+                carer_condition_groups=frozenset(g for _, g in carer),
+                support_types=frozenset(profile.support_types),
+                modes=frozenset(profile.modes),
+                languages=frozenset(profile.languages),
+                gender=profile.gender,
+                capacity=profile.capacity,
+                live_matches=live.get(profile.id, 0),
+                travel_km=profile.travel_km,
+                approved=profile.approved,
+                paused=profile.paused,
+                dbs_checked_on=profile.dbs_checked_on,
+                postcode=_clean_postcode(postcode),
+                centroid=centroid,
+                declined_referral_ids=frozenset(declined.get(profile.id, ())),
+            )
+        )
+    return facts
+
+
+def candidate_peers(session: Session, referral: Referral, facts: ReferralFacts) -> list[PeerFacts]:
+    """The peers worth scoring for this referral (not yet checked against the hard rules)."""
+    statement = _prefilter(_matchable(_peer_rows_statement(referral.organisation_id)), facts)
+    statement = statement.where(PeerProfile.member_id != referral.member_id)
+    return _load_peers(session, statement.order_by(PeerProfile.id))
+
+
+def peer_facts(session: Session, organisation_id: int, peer_id: int) -> PeerFacts | None:
+    """One peer of the organisation, whatever their state (for "Why not?" and proposals)."""
+    found = _load_peers(
+        session, _peer_rows_statement(organisation_id).where(PeerProfile.id == peer_id)
+    )
+    return found[0] if found else None
+
+
+def names_for(session: Session, facts: ReferralFacts) -> dict[str, str]:
+    return condition_names(session, facts.condition_codes)
+
+
+def candidates_for(
+    session: Session, actor: User, referral_id: int, limit: int | None = 10, *, now: datetime
+) -> list[Scored]:
+    """The best peers for a referral, best first, every hard rule holding for each."""
+    referral = get_referral_for_matching(session, actor, referral_id)
+    facts = referral_facts(session, referral, now)
+    peers = candidate_peers(session, referral, facts)
+    return engine.rank(facts, peers, limit=limit, condition_names=names_for(session, facts))
+
+
+def why_not(
+    session: Session, actor: User, referral_id: int, peer_id: int, *, now: datetime
+) -> WhyNot:
+    """Whether this peer could be proposed for this referral, and if not every rule that says
+    no, in plain English. A peer of another organisation is not found."""
+    referral = get_referral_for_matching(session, actor, referral_id)
+    peer = peer_facts(session, referral.organisation_id, peer_id)
+    if peer is None:
+        raise NotFound("We could not find that peer.")
+    facts = referral_facts(session, referral, now)
+    excluded = engine.exclusions(facts, peer)
+    if excluded:
+        return WhyNot(peer_id=peer.id, eligible=False, excluded_by=excluded)
+    scored = engine.score(facts, peer, names_for(session, facts))
+    return WhyNot(peer_id=peer.id, eligible=True, scored=scored)
+
+
+# --- the whole queue at once (the batch) ---------------------------------------------------------
+
+
+@dataclass
+class Pool:
+    """Every matchable peer of an organisation, indexed in memory by condition group, grid cell
+    and postcode district, so each referral's prefilter is the same as the query's."""
+
+    peers: dict[int, PeerFacts]
+    by_group: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_cell: dict[tuple[int, int], set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_district: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def of(cls, peers: Iterable[PeerFacts]) -> Pool:
+        pool = cls({peer.id: peer for peer in peers})
+        cell = LOCALITY_BOX_KM * 1000
+        for peer in pool.peers.values():
+            for group in peer.own_condition_groups | peer.carer_condition_groups:
+                pool.by_group[group].add(peer.id)
+            if peer.centroid is not None:
+                pool.by_cell[(peer.centroid[0] // cell, peer.centroid[1] // cell)].add(peer.id)
+            if peer.postcode:
+                pool.by_district[district(peer.postcode)].add(peer.id)
+        return pool
+
+    def considered(self, facts: ReferralFacts) -> list[PeerFacts]:
+        chosen: set[int] = set()
+        for group in facts.condition_groups:
+            chosen |= self.by_group.get(group, set())
+        locality = not engine.remote_only(facts)
+        if locality and facts.centroid is not None:
+            cell = LOCALITY_BOX_KM * 1000
+            e, n = facts.centroid
+            box = LOCALITY_BOX_KM * 1000
+            for x in range((e - box) // cell, (e + box) // cell + 1):
+                for y in range((n - box) // cell, (n + box) // cell + 1):
+                    for peer_id in self.by_cell.get((x, y), ()):
+                        c = self.peers[peer_id].centroid
+                        if abs(c[0] - e) <= box and abs(c[1] - n) <= box:
+                            chosen.add(peer_id)
+        if locality and facts.postcode:
+            chosen |= self.by_district.get(district(facts.postcode), set())
+        if not facts.condition_groups and not (
+            locality and (facts.centroid is not None or facts.postcode)
+        ):
+            chosen = set(self.peers)
+        return [self.peers[i] for i in sorted(chosen) if self.peers[i].member_id != facts.member_id]
+
+    def with_live(self, peer_id: int, extra: int) -> None:
+        peer = self.peers[peer_id]
+        self.peers[peer_id] = replace(peer, live_matches=peer.live_matches + extra)
+
+
+def waiting_referrals(session: Session, organisation_id: int, now: datetime) -> list[ReferralFacts]:
+    """Every waiting referral of the organisation as facts, longest waiting first: a fixed
+    number of queries whatever the queue's length."""
+    referrals = list(
+        session.scalars(
+            select(Referral)
+            .where(Referral.organisation_id == organisation_id, Referral.status == "waiting")
+            .order_by(Referral.waiting_since, Referral.id)
+        )
+    )
+    if not referrals:
+        return []
+    member_query = select(Referral.member_id).where(
+        Referral.organisation_id == organisation_id, Referral.status == "waiting"
+    )
+    conditions = _conditions_by_member(session, member_query)
+    postcodes = {p for p in (_clean_postcode(r.postcode) for r in referrals) if p}
+    centroids = centroids_for(session, postcodes)
+    facts = []
+    for referral in referrals:
+        postcode = _clean_postcode(referral.postcode)
+        hit = centroids.get(postcode) if postcode else None
+        facts.append(
+            _referral_facts(
+                referral, conditions.get(referral.member_id, []), hit.point if hit else None, now
+            )
+        )
+    return facts
+
+
+def batch_pool(session: Session, organisation_id: int) -> Pool:
+    statement = _matchable(_peer_rows_statement(organisation_id)).order_by(PeerProfile.id)
+    return Pool.of(_load_peers(session, statement))
+
+
+def record_candidates_listed(
+    session: Session, *, actor: User, referral_id: int, peer_ids: list[int], now: datetime
+) -> None:
+    """A candidate list (or a "Why not?") is a view of the referral and of each peer shown: their
+    reasons name conditions. One audit event each, apart from the read that built the list."""
+    referral = session.get(Referral, referral_id)
+    if referral is None:
+        return
+    audit.record(
+        session,
+        actor=actor,
+        action="referral.viewed",
+        object_type="referral",
+        object_id=referral.id,
+        member=referral.member,
+        now=now,
+    )
+    if peer_ids:
+        shown = session.execute(
+            select(PeerProfile.id, PeerProfile.member_id).where(PeerProfile.id.in_(peer_ids))
+        ).all()
+        audit.record_list_view(
+            session,
+            actor=actor,
+            action="peer.listed",
+            object_type="peer_profile",
+            shown=[(peer_id, member_id) for peer_id, member_id in shown],
+            now=now,
+        )
