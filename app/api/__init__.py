@@ -36,9 +36,9 @@ def init_api(app: Flask) -> None:
     api.register_converter(IdConverter, id_param_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from . import auth, members, organisations, peers, timebank
+    from . import auth, members, notifications, organisations, peers, timebank
 
-    for module in (auth, members, organisations, timebank, peers):
+    for module in (auth, members, organisations, timebank, peers, notifications):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)
 
