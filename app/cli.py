@@ -197,12 +197,18 @@ def run_scheduler():
 
     logging.basicConfig(level=logging.INFO)
     config = current_app.config
-    click.echo("Waiting for the scheduler lock…")
+    said: list[bool] = []
+
+    def say_once() -> None:
+        if not said:
+            said.append(True)
+            click.echo("Another scheduler is running; waiting to take over if it stops.")
+
     lock = wait_for_lock(
         db.engine,
         config["SCHEDULER_LOCK_FILE"],
         poll_seconds=config["SCHEDULER_POLL_SECONDS"],
-        on_wait=lambda: click.echo("Another scheduler is running; waiting to take over."),
+        on_wait=say_once,
     )
     click.echo(f"Holding the {lock.kind}; running scheduled jobs.")
     app = current_app._get_current_object()
