@@ -70,6 +70,12 @@ class Config:
     PLAN_FIRST_REVIEW_MONTHS = int(os.environ.get("PLAN_FIRST_REVIEW_MONTHS", "3"))
     PLAN_REVIEW_INTERVAL_MONTHS = int(os.environ.get("PLAN_REVIEW_INTERVAL_MONTHS", "12"))
 
+    # Scheduled jobs: a referral waiting longer than this is escalated to coordinators.
+    REFERRAL_ESCALATION_DAYS = int(os.environ.get("REFERRAL_ESCALATION_DAYS", "14"))
+    # `flask scheduler run` on SQLite holds this file locked; on PostgreSQL an advisory lock.
+    SCHEDULER_LOCK_FILE = os.environ.get("SCHEDULER_LOCK_FILE", str(INSTANCE_DIR / "scheduler.lock"))
+    SCHEDULER_POLL_SECONDS = int(os.environ.get("SCHEDULER_POLL_SECONDS", "30"))
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

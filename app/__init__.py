@@ -47,8 +47,10 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     init_api(app)
 
     from .auth.views import bp as auth_bp
+    from .dashboard.views import bp as dashboard_bp
     from .main import bp as main_bp
     from .matching.views import bp as matching_bp
+    from .notifications.views import bp as notifications_bp
     from .peers.views import bp as peers_bp
     from .timebank.views import bp as timebank_bp
 
@@ -57,6 +59,8 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.register_blueprint(timebank_bp)
     app.register_blueprint(peers_bp)
     app.register_blueprint(matching_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(dashboard_bp)
 
     from .error_pages import register_error_handlers
     from .security import register_security

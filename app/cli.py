@@ -1,6 +1,9 @@
-"""flask commands: users, demo data, the email outbox, postcode centroids."""
+"""flask commands: users, demo data, the email outbox, postcode centroids, scheduled jobs."""
 
 from __future__ import annotations
+
+import sys
+from datetime import datetime
 
 import click
 from flask import Flask, current_app
@@ -11,13 +14,15 @@ from .auth.models import Organisation, User
 from .clock import utcnow
 from .errors import DomainError
 from .extensions import db
-from .mail import deliver_outbox
+from .mail import deliver_outbox, flush_outbox_after_commit
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(mail)
     app.cli.add_command(geo)
+    app.cli.add_command(jobs)
+    app.cli.add_command(scheduler)
     from .demo import seed_demo
 
     app.cli.add_command(seed_demo)
@@ -121,3 +126,113 @@ def import_centroids(file: str | None, code_point: bool, areas: tuple[str, ...])
         f"{summary.districts} districts"
         + (f" ({summary.skipped} without coordinates left out)." if summary.skipped else ".")
     )
+
+
+# --- scheduled jobs -------------------------------------------------------------------------
+
+
+def _job_settings():
+    from .jobs.runs import JobSettings
+
+    config = current_app.config
+    return JobSettings(
+        referral_escalation_days=config["REFERRAL_ESCALATION_DAYS"], base_url=config["BASE_URL"]
+    )
+
+
+def _run_due_once(now: datetime) -> dict[str, int]:
+    """One unit of work: every job as of ``now``, one commit, then the email it queued."""
+    from .jobs.runs import run_due
+
+    try:
+        counts = run_due(db.session, now, _job_settings())
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    flush_outbox_after_commit(db.session, current_app.config, utcnow())
+    return counts
+
+
+@click.group(help="Scheduled jobs.")
+def jobs() -> None:
+    pass
+
+
+def _parse_now(_ctx, _param, value: str | None) -> datetime:
+    if value is None:
+        return utcnow()
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise click.BadParameter("Give the moment as YYYY-MM-DDTHH:MM, in UTC.") from None
+    return moment
+
+
+@jobs.command("run-due", help="Run every scheduled job as of a moment (default: now).")
+@click.option(
+    "--now",
+    "now",
+    callback=_parse_now,
+    metavar="YYYY-MM-DDTHH:MM",
+    help="The moment to run as, in UTC. Running twice, or later, never repeats a reminder.",
+)
+def run_due_command(now: datetime):
+    counts = _run_due_once(now)
+    for name, count in counts.items():
+        click.echo(f"{name.replace('_', ' ')}: {count}")
+
+
+@click.group(help="The scheduler process.")
+def scheduler() -> None:
+    pass
+
+
+@scheduler.command("run", help="Run the scheduler (one process; a second copy waits).")
+def run_scheduler():
+    import logging
+
+    from .jobs.lock import wait_for_lock
+    from .jobs.scheduler import build_scheduler
+
+    logging.basicConfig(level=logging.INFO)
+    config = current_app.config
+    said: list[bool] = []
+
+    def say_once() -> None:
+        if not said:
+            said.append(True)
+            click.echo("Another scheduler is running; waiting to take over if it stops.")
+
+    lock = wait_for_lock(
+        db.engine,
+        config["SCHEDULER_LOCK_FILE"],
+        poll_seconds=config["SCHEDULER_POLL_SECONDS"],
+        on_wait=say_once,
+    )
+    click.echo(f"Holding the {lock.kind}; running scheduled jobs.")
+    app = current_app._get_current_object()
+
+    def run_now() -> None:
+        with app.app_context():
+            if not lock.still_held():
+                click.echo("Lost the scheduler lock; stopping so another copy can take over.")
+                process.shutdown(wait=False)
+                return
+            try:
+                counts = _run_due_once(utcnow())
+            except Exception:  # noqa: BLE001 - logged; the next hour's run catches up
+                logging.getLogger("giveandget.scheduler").exception("Scheduled jobs failed")
+            else:
+                click.echo(f"Ran scheduled jobs: {counts}")
+            finally:
+                db.session.remove()
+
+    process = build_scheduler(run_now)
+    try:
+        process.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        lock.release()
+    sys.exit(0)

@@ -67,6 +67,7 @@ def load_demo(now=None) -> dict[str, User]:
         )
     db.session.flush()
     _load_timebank(organisation, people, now)
+    _load_inbox(people, now, base_url)
     _load_peers(organisation, people, now)
     return people
 
@@ -314,6 +315,48 @@ def _load_timebank(organisation: Organisation, people: dict[str, User], now) -> 
                 description=description,
             ),
             now=now - timedelta(days=days_ago),
+        )
+
+
+def _load_inbox(people: dict[str, User], now, base_url: str) -> None:
+    """A few messages, as the scheduled jobs would send them, added once."""
+    from .notifications import services as inbox
+    from .notifications.models import Notification
+
+    amina = people["amina@example.org"]
+    if db.session.scalar(select(Notification.id).where(Notification.recipient_id == amina.id)):
+        return
+    messages = [
+        (
+            amina,
+            inbox.LISTING_EXPIRING,
+            "Your listing “I can cook a hot meal for two” expires soon. Renew it to keep it in "
+            "the listings.",
+            "/listings/mine",
+        ),
+        (
+            amina,
+            inbox.WEEKLY_DIGEST,
+            "New this week in LS6: 1 offer and 0 requests.\n- Offer: Small repairs: taps, "
+            "shelves, flat-pack",
+            "/listings",
+        ),
+        (
+            people["Kath Murphy"],
+            inbox.EXCHANGE_PENDING,
+            "An exchange with Joseph Brown is waiting for you to confirm it or turn it down.",
+            "/exchanges",
+        ),
+    ]
+    for person, kind, text, link in messages:
+        inbox.notify(
+            db.session,
+            recipient=person,
+            kind=kind,
+            text=text,
+            link=link,
+            now=now,
+            base_url=base_url,
         )
 
 

@@ -3,8 +3,10 @@
 from .api.models import IdempotencyRecord  # noqa: F401
 from .audit import AuditEvent  # noqa: F401
 from .auth.models import ApiToken, Organisation, SignInAttempt, User, UserToken  # noqa: F401
+from .jobs.models import ReminderSent  # noqa: F401
 from .mail import OutboxEmail  # noqa: F401
 from .matching.models import DeclinedPair, Match, MatchCheckIn, PostcodeCentroid  # noqa: F401
+from .notifications.models import Notification, NotificationPreference  # noqa: F401
 from .peers.models import (  # noqa: F401
     Condition,
     HealthDataConsent,

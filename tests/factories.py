@@ -20,8 +20,10 @@ from app.audit import AuditEvent
 from app.auth import services as auth
 from app.auth.models import ApiToken, Organisation, SignInAttempt, User, UserToken
 from app.clock import london_date, utcnow
+from app.jobs.models import ReminderSent
 from app.mail import OutboxEmail
 from app.matching.models import DeclinedPair, Match, MatchCheckIn, PostcodeCentroid
+from app.notifications.models import Notification, NotificationPreference
 from app.peers.models import (
     Condition,
     HealthDataConsent,
@@ -646,6 +648,54 @@ class AuditEventFactory(BaseFactory):
     object_id = None
 
 
+# --- the inbox and the scheduled jobs -----------------------------------------------------------
+
+
+class NotificationFactory(BaseFactory):
+    """An unread reminder in a member's inbox."""
+
+    class Meta:
+        model = Notification
+        exclude = ("recipient",)
+
+    recipient = factory.SubFactory(UserFactory)
+    recipient_id = factory.SelfAttribute("recipient.id")
+    kind = "exchange_pending"
+    text = factory.Sequence(lambda n: f"An exchange is waiting for you to confirm it ({n}).")
+    link = "/exchanges"
+    created_at = factory.LazyFunction(utcnow)
+
+
+class NotificationPreferenceFactory(BaseFactory):
+    """A member who opted in to the weekly digest, by email too."""
+
+    class Meta:
+        model = NotificationPreference
+        exclude = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    user_id = factory.SelfAttribute("user.id")
+    kind = "weekly_digest"
+    subscribed = True
+    email = True
+    updated_at = factory.LazyFunction(utcnow)
+
+
+class ReminderSentFactory(BaseFactory):
+    """A listing-expiry reminder a job already sent."""
+
+    class Meta:
+        model = ReminderSent
+        exclude = ("recipient",)
+
+    recipient = factory.SubFactory(UserFactory)
+    recipient_id = factory.SelfAttribute("recipient.id")
+    kind = "listing_expiring"
+    object_id = factory.Sequence(lambda n: n + 1)
+    due_marker = factory.LazyFunction(lambda: _today().isoformat())
+    sent_at = factory.LazyFunction(utcnow)
+
+
 ALL_FACTORIES = [
     OrganisationFactory,
     UserFactory,
@@ -680,6 +730,9 @@ ALL_FACTORIES = [
     MatchFactory,
     MatchCheckInFactory,
     DeclinedPairFactory,
+    NotificationFactory,
+    NotificationPreferenceFactory,
+    ReminderSentFactory,
 ]
 
 

@@ -34,6 +34,7 @@ class OrganisationSchema(Schema):
     min_balance_minutes = fields.Integer(required=True)
     max_balance_minutes = fields.Integer(required=True)
     hourly_rate_pence = fields.Integer(required=True)
+    auto_confirm_days = fields.Integer(allow_none=True)
     created_at = UtcDateTime(required=True)
 
 
@@ -80,6 +81,12 @@ class OrganisationSettingsSchema(Schema):
     hourly_rate_pence = fields.Integer(
         strict=True, required=True, validate=validate.Range(0, services.MAX_HOURLY_RATE_PENCE)
     )
+    # Optional: left out, it stays as it is; null turns automatic confirmation off.
+    auto_confirm_days = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(services.MIN_AUTO_CONFIRM_DAYS, services.MAX_AUTO_CONFIRM_DAYS),
+    )
 
 
 @blp.route("/organisations/<id:organisation_id>/settings", methods=["POST"])
@@ -87,7 +94,8 @@ class OrganisationSettingsSchema(Schema):
 @blp.arguments(OrganisationSettingsSchema)
 @blp.response(200, OrganisationSchema)
 def update_settings(data, organisation_id):
-    """Coordinators of the organisation (or admins) set balance limits and the hourly rate."""
+    """Coordinators of the organisation (or admins) set balance limits, the hourly rate and
+    after how many days an undisputed pending exchange is confirmed automatically."""
     return services.update_organisation_settings(
         db.session, actor=api_user(), organisation_id=organisation_id, **data
     )

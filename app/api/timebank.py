@@ -74,9 +74,12 @@ class ExchangeSchema(Schema):
     settled_at = UtcDateTime(allow_none=True)
     reversed_at = UtcDateTime(allow_none=True)
     reversal_reason = fields.String(allow_none=True)
+    disputed_at = UtcDateTime(allow_none=True)
     allowed_actions = fields.Function(
         lambda view: sorted(view.allowed_actions),
-        metadata={"description": "What the caller may do now: confirm, reject, withdraw, reverse."},
+        metadata={
+            "description": "What the caller may do now: confirm, reject, withdraw, dispute, reverse."
+        },
     )
 
 
@@ -210,6 +213,19 @@ def withdraw_exchange(exchange_id):
     return exchanges.view_of(
         actor,
         exchanges.withdraw_exchange(db.session, actor=actor, exchange_id=exchange_id, now=utcnow()),
+    )
+
+
+@blp.route("/exchanges/<id:exchange_id>/dispute", methods=["POST"])
+@write
+@blp.response(200, ExchangeSchema)
+def dispute_exchange(exchange_id):
+    """The party asked to confirm disputes it: it stays pending and is never confirmed
+    automatically (the organisation's ``auto_confirm_days``)."""
+    actor = api_user()
+    return exchanges.view_of(
+        actor,
+        exchanges.dispute_exchange(db.session, actor=actor, exchange_id=exchange_id, now=utcnow()),
     )
 
 

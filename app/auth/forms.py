@@ -59,6 +59,9 @@ class OrganisationSettingsForm(FlaskForm):
     min_hours = StringField("How far below zero can a member's balance go?")
     max_hours = StringField("How high can a member's balance go?")
     hourly_rate = StringField("What is an hour of community time worth?")
+    auto_confirm_days = StringField(
+        "After how many days is an exchange nobody has disputed confirmed automatically?"
+    )
 
     def validate_min_hours(self, field):
         self.min_minutes = -_whole_hours(field.data)
@@ -68,6 +71,9 @@ class OrganisationSettingsForm(FlaskForm):
 
     def validate_hourly_rate(self, field):
         self.rate_pence = _pounds_to_pence(field.data)
+
+    def validate_auto_confirm_days(self, field):
+        self.auto_days = _days_or_never(field.data)
 
 
 def _whole_hours(text: str | None) -> int:
@@ -100,3 +106,19 @@ def _pounds_to_pence(text: str | None) -> int:
     ):
         raise ValidationError(message)
     return int(amount * 100)
+
+
+def _days_or_never(text: str | None) -> int | None:
+    """Empty means never; otherwise a whole number of days (the service checks the range)."""
+    from wtforms.validators import ValidationError
+
+    from ..forms import is_whole_number
+
+    raw = (text or "").strip().removesuffix("days").strip()
+    if not raw:
+        return None
+    if not is_whole_number(raw) or not 2 <= int(raw) <= 365:
+        raise ValidationError(
+            "Enter a whole number of days from 2 to 365, like 14, or leave it empty."
+        )
+    return int(raw)

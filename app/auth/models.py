@@ -17,6 +17,7 @@ TOKEN_PURPOSES = ("invitation", "password_reset")
 
 DEFAULT_MIN_BALANCE_MINUTES = -10 * 60
 DEFAULT_MAX_BALANCE_MINUTES = 100 * 60
+DEFAULT_AUTO_CONFIRM_DAYS = 14
 
 
 class Organisation(db.Model):
@@ -28,6 +29,9 @@ class Organisation(db.Model):
     max_balance_minutes: Mapped[int] = mapped_column(default=DEFAULT_MAX_BALANCE_MINUTES)
     # What an hour of community time is worth, for social-value reports.
     hourly_rate_pence: Mapped[int] = mapped_column(default=1500)
+    # A pending exchange nobody disputes is confirmed by the scheduler after this many days
+    # (None: never; the other party must confirm).
+    auto_confirm_days: Mapped[int | None] = mapped_column(default=DEFAULT_AUTO_CONFIRM_DAYS)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
@@ -36,6 +40,7 @@ class Organisation(db.Model):
         CheckConstraint("min_balance_minutes <= 0", name="min_not_positive"),
         CheckConstraint("max_balance_minutes >= 0", name="max_not_negative"),
         CheckConstraint("hourly_rate_pence >= 0", name="rate_not_negative"),
+        CheckConstraint("auto_confirm_days BETWEEN 2 AND 365", name="auto_confirm_days_range"),
     )
 
 

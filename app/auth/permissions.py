@@ -24,6 +24,9 @@ from .models import User
 MEMBER = "member"
 COORDINATOR = "coordinator"
 ADMIN = "admin"
+# The roles that coordinate their own organisation: whom "the organisation's coordinators"
+# means when something is sent to them (a query filters on these; nobody else lists roles).
+COORDINATING_ROLES = (COORDINATOR, ADMIN)
 
 
 def is_admin(actor: User) -> bool:
@@ -32,7 +35,7 @@ def is_admin(actor: User) -> bool:
 
 def is_coordinator(actor: User) -> bool:
     """A coordinator of some organisation (administrators coordinate their own, at least)."""
-    return actor.role in (COORDINATOR, ADMIN)
+    return actor.role in COORDINATING_ROLES
 
 
 def coordinates(actor: User, organisation_id: int, *, admin_anywhere: bool = True) -> bool:

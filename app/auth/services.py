@@ -192,6 +192,10 @@ def _check_limits(min_balance_minutes: int, max_balance_minutes: int) -> None:
 
 
 MAX_HOURLY_RATE_PENCE = 100_000  # £1,000 an hour: anything above is a typing error
+# A day's notice comes before an automatic confirmation, so it is never sooner than two days.
+MIN_AUTO_CONFIRM_DAYS = 2
+MAX_AUTO_CONFIRM_DAYS = 365
+UNCHANGED = object()  # a setting the caller did not send
 
 
 def update_organisation_settings(
@@ -202,10 +206,12 @@ def update_organisation_settings(
     min_balance_minutes: int,
     max_balance_minutes: int,
     hourly_rate_pence: int,
+    auto_confirm_days: int | None | object = UNCHANGED,
 ) -> Organisation:
-    """The organisation's coordinators (or an admin) set its members' balance limits and the
-    hourly rate used for social value. Balances never move: a member already past a new limit
-    simply cannot go further."""
+    """The organisation's coordinators (or an admin) set its members' balance limits, the
+    hourly rate used for social value and after how many days an undisputed pending exchange
+    is confirmed automatically (None: never; left out: unchanged). Balances never move: a
+    member already past a new limit simply cannot go further."""
     organisation = get_organisation_for(session, actor, organisation_id)
     if not permissions.can_change_settings(actor, organisation_id):
         raise Forbidden("Only coordinators can change the organisation's settings.")
@@ -213,6 +219,16 @@ def update_organisation_settings(
     if not 0 <= hourly_rate_pence <= MAX_HOURLY_RATE_PENCE:
         message = "The hourly rate must be between £0 and £1,000."
         raise ValidationFailed(message, fields={"hourly_rate_pence": message})
+    if auto_confirm_days is not UNCHANGED:
+        if auto_confirm_days is not None and not (
+            MIN_AUTO_CONFIRM_DAYS <= auto_confirm_days <= MAX_AUTO_CONFIRM_DAYS
+        ):
+            message = (
+                f"Confirm automatically after {MIN_AUTO_CONFIRM_DAYS} to "
+                f"{MAX_AUTO_CONFIRM_DAYS} days, or never."
+            )
+            raise ValidationFailed(message, fields={"auto_confirm_days": message})
+        organisation.auto_confirm_days = auto_confirm_days
     organisation.min_balance_minutes = min_balance_minutes
     organisation.max_balance_minutes = max_balance_minutes
     organisation.hourly_rate_pence = hourly_rate_pence

@@ -205,6 +205,7 @@ def organisation_settings():
             "min_hours": str(-organisation.min_balance_minutes // 60),
             "max_hours": str(organisation.max_balance_minutes // 60),
             "hourly_rate": f"{organisation.hourly_rate_pence / 100:.2f}",
+            "auto_confirm_days": str(organisation.auto_confirm_days or ""),
         }
     )
     if form.validate_on_submit():
@@ -216,6 +217,7 @@ def organisation_settings():
                 min_balance_minutes=form.min_minutes,
                 max_balance_minutes=form.max_minutes,
                 hourly_rate_pence=form.rate_pence,
+                auto_confirm_days=form.auto_days,
             ),
             form=form,
             expected=(DomainError,),

@@ -29,6 +29,7 @@ from .categories import CATEGORIES
 from .durations import MAX_MINUTES, MIN_MINUTES
 from .models import Account, Exchange, LedgerTransaction, Leg, Listing
 from .permissions import (
+    can_dispute,
     can_grant,
     can_see_exchange,
     can_see_overdue,
@@ -206,7 +207,7 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
 def _settle_confirmed(
     session: Session,
     exchange: Exchange,
-    actor: User,
+    actor: User | None,
     now: datetime,
     locked: dict[int, Account] | None = None,
 ) -> None:
@@ -225,7 +226,7 @@ def _settle_confirmed(
     )
     exchange.status = "confirmed"
     exchange.awaiting_account_id = None
-    exchange.settled_by_id = actor.id
+    exchange.settled_by_id = actor.id if actor is not None else None
     exchange.settled_at = now
 
 
@@ -267,6 +268,40 @@ def confirm_exchange(session: Session, *, actor: User, exchange_id: int, now: da
     return exchange
 
 
+def confirm_automatically(session: Session, *, exchange_id: int, now: datetime) -> Exchange:
+    """The scheduler confirms a pending exchange nobody disputed (the organisation's
+    ``auto_confirm_days``): the same locks and limits as ``confirm_exchange``, with no actor.
+    A balance limit raises ``BalanceLimit`` and nothing moves; the exchange stays pending. The
+    ledger's events have no actor, and ``exchange.confirmed_by_scheduler`` says who did it."""
+    exchange = _select_exchange(session, exchange_id, lock=True)
+    if exchange is None:
+        raise NotFound("We could not find that exchange.")
+    locked = ledger.lock_accounts(
+        session, [exchange.provider_account_id, exchange.receiver_account_id]
+    )
+    _require_pending(exchange)
+    if exchange.disputed_at is not None:
+        raise Conflict("This exchange is disputed, so it waits for a person.", code="disputed")
+    _settle_confirmed(session, exchange, None, now, locked)
+    _audit(session, None, "exchange.confirmed_by_scheduler", exchange, now)
+    return exchange
+
+
+def dispute_exchange(session: Session, *, actor: User, exchange_id: int, now: datetime) -> Exchange:
+    """The party asked to confirm says it is not right yet: it stays pending, is never
+    confirmed automatically, and they (or a coordinator) confirm or turn it down later."""
+    exchange = get_exchange_for(session, actor, exchange_id, lock=True)
+    _require_pending(exchange)
+    if exchange.disputed_at is not None:
+        raise Conflict("This exchange is already disputed.", code="already_disputed")
+    if not can_dispute(actor, exchange):
+        raise Forbidden("Only the person asked to confirm an exchange can dispute it.")
+    exchange.disputed_at = now
+    exchange.disputed_by_id = actor.id
+    _audit(session, actor, "exchange.disputed", exchange, now)
+    return exchange
+
+
 def reject_exchange(session: Session, *, actor: User, exchange_id: int, now: datetime) -> Exchange:
     exchange = get_exchange_for(session, actor, exchange_id, lock=True)
     _require_pending(exchange)
@@ -297,7 +332,9 @@ def withdraw_exchange(
     return exchange
 
 
-def _audit(session: Session, actor: User, action: str, exchange: Exchange, now: datetime) -> None:
+def _audit(
+    session: Session, actor: User | None, action: str, exchange: Exchange, now: datetime
+) -> None:
     """One event for each member the exchange names, so each person's trail is complete."""
     for account in (exchange.provider_account, exchange.receiver_account):
         audit.record(

@@ -123,6 +123,9 @@ class Exchange(db.Model):
     reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reversed_at: Mapped[datetime | None]
     reversal_reason: Mapped[str | None] = mapped_column(Text)
+    # A pending exchange the party asked to confirm has disputed: never confirmed automatically.
+    disputed_at: Mapped[datetime | None]
+    disputed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     provider_account: Mapped[Account] = relationship(foreign_keys=[provider_account_id])
     receiver_account: Mapped[Account] = relationship(foreign_keys=[receiver_account_id])

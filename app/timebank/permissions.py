@@ -16,6 +16,7 @@ CONFIRM = "confirm"
 REJECT = "reject"
 WITHDRAW = "withdraw"
 REVERSE = "reverse"
+DISPUTE = "dispute"
 
 
 # Rules other capabilities add for who else answers for an exchange's pending side. Matching adds
@@ -83,6 +84,18 @@ def can_withdraw(actor: User, exchange: Exchange) -> bool:
     return exchange.status == "pending" and exchange.recorded_by_id == actor.id
 
 
+def can_dispute(actor: User, exchange: Exchange) -> bool:
+    """The party asked to confirm may say "this is not right yet", so the scheduler never
+    confirms it automatically; a coordinator then settles it with them."""
+    if exchange.status != "pending" or exchange.disputed_at is not None:
+        return False
+    awaiting = exchange.awaiting_account_id
+    return awaiting is not None and any(
+        account.id == awaiting and holds(actor, account)
+        for account in (exchange.provider_account, exchange.receiver_account)
+    )
+
+
 def may_reverse(actor: User, exchange: Exchange) -> bool:
     """A coordinator's correction, never of an exchange they took part in (status aside)."""
     return coordinates(actor, exchange.organisation_id) and not takes_part(actor, exchange)
@@ -100,6 +113,8 @@ def exchange_actions(actor: User, exchange: Exchange) -> frozenset[str]:
         actions |= {CONFIRM, REJECT}
     if can_withdraw(actor, exchange):
         actions.add(WITHDRAW)
+    if can_dispute(actor, exchange):
+        actions.add(DISPUTE)
     if can_reverse(actor, exchange):
         actions.add(REVERSE)
     return frozenset(actions)

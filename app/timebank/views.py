@@ -256,6 +256,15 @@ def exchange_withdraw(exchange_id: int):
     )
 
 
+@bp.post("/exchanges/<id:exchange_id>/dispute")
+def exchange_dispute(exchange_id: int):
+    return _settle(
+        exchanges.dispute_exchange,
+        exchange_id,
+        "You disputed the exchange: it will not be confirmed automatically. No hours moved.",
+    )
+
+
 @bp.post("/exchanges/<id:exchange_id>/reverse")
 def exchange_reverse(exchange_id: int):
     exchange = exchanges.get_exchange_for(db.session, current_user, exchange_id)

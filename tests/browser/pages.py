@@ -60,6 +60,10 @@ PAGES: list[Page] = [
     Page(MEMBER, "/members/4/health", "Page not found", status=404),
     Page(MEMBER, "/conditions", "Conditions"),
     Page(MEMBER, "/referrals", "You cannot see this page", status=403),
+    Page(MEMBER, "/inbox", "Your inbox"),  # two unread: Mark as read, Mark all as read
+    Page(MEMBER, "/inbox/preferences", "Your messages and email"),
+    Page(MEMBER, "/dashboard", "You cannot see this page", status=403),
+    Page(MEMBER, "/members/13/inbox", "Page not found", status=404),
     # A coordinator
     Page(COORDINATOR, "/", "Hello, Sam Okafor"),
     Page(COORDINATOR, "/exchanges", "Exchanges"),
@@ -106,4 +110,7 @@ PAGES: list[Page] = [
     Page(COORDINATOR, "/hours", "Your hours"),
     Page(COORDINATOR, "/members", f"Members of {DEMO_ORGANISATION}"),
     Page(COORDINATOR, "/members/new", "Add a member"),
+    Page(COORDINATOR, "/dashboard", "What needs doing today"),
+    Page(COORDINATOR, "/inbox", "Your inbox"),  # empty
+    Page(COORDINATOR, "/members/13/inbox", "Waiting for Kath Murphy"),  # no email
 ]

@@ -764,6 +764,7 @@ def _page_actions(client, exchange_id) -> set[str]:
         "reject": f"/exchanges/{exchange_id}/reject" in body,
         "withdraw": f"/exchanges/{exchange_id}/withdraw" in body,
         "reverse": f"/exchanges/{exchange_id}/reverse" in body,
+        "dispute": f"/exchanges/{exchange_id}/dispute" in body,
     }
     return {action for action, present in shown.items() if present}
 
@@ -781,7 +782,8 @@ def test_page_and_api_offer_the_same_actions_on_an_exchange(client, session):
         (other_coordinator, took_part, {"reverse"}),
         (member, took_part, set()),
         (member, pending, {"withdraw"}),
-        (other_coordinator, pending, {"confirm", "reject"}),
+        # she is the one asked to confirm, so she may dispute it too
+        (other_coordinator, pending, {"confirm", "reject", "dispute"}),
         (coordinator, pending, {"confirm", "reject"}),
     ]
     for actor, exchange, expected in cases:

@@ -1,0 +1,530 @@
+"""The jobs. Each takes the session and ``now`` (naive UTC), adds and flushes, and never
+commits: whoever runs it (``flask jobs run-due``, the scheduler, a test) owns the unit of work.
+
+Every reminder is claimed first in ``reminder_sent`` under a unique key (kind, object,
+recipient, occasion), so a job run twice, or catching up after a week down, sends each
+reminder once. Each job sends what is due *now* (a review already overdue gets the overdue
+reminder, not a late "due soon" as well).
+
+Still to come, once their models land on other branches: match check-ins (2 weeks and 3
+months after the introduction, to both people) and the monthly snapshot of the contribution
+report. Add them to ``JOBS`` as ``run_match_check_ins`` and ``run_report_snapshot``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from ..auth.models import Organisation, User
+from ..auth.permissions import COORDINATING_ROLES
+from ..clock import london_date
+from ..notifications import services as inbox
+from ..peers.models import Referral, SupportPlan
+from ..postcodes import district
+from ..timebank import exchanges as timebank_exchanges
+from ..timebank.durations import describe_minutes
+from ..timebank.ledger import BalanceLimit
+from ..timebank.models import Account, Exchange, Listing
+from ..timebank.services import account_name
+from .models import ReminderSent
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """What the jobs read from configuration (``settings_from`` in the CLI builds it)."""
+
+    referral_escalation_days: int = 14
+    pending_reminder_days: int = 7
+    review_warning_days: int = 14
+    listing_warning_days: int = 7
+    digest_days: int = 7
+    base_url: str = "http://127.0.0.1:5000"
+
+
+DEFAULTS = JobSettings()
+
+
+def format_day(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+# --- sending once ---------------------------------------------------------------------------
+
+
+def claim(
+    session: Session, *, kind: str, object_id: int, recipient_id: int, marker: str, now: datetime
+) -> bool:
+    """Record that this reminder is being sent; False if it was sent before. The unique key
+    settles a race with another copy of the job (the loser's savepoint rolls back)."""
+    already = session.scalar(
+        select(ReminderSent.id).where(
+            ReminderSent.kind == kind,
+            ReminderSent.object_id == object_id,
+            ReminderSent.recipient_id == recipient_id,
+            ReminderSent.due_marker == marker,
+        )
+    )
+    if already is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                ReminderSent(
+                    kind=kind,
+                    object_id=object_id,
+                    recipient_id=recipient_id,
+                    due_marker=marker,
+                    sent_at=now,
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def send_once(
+    session: Session,
+    *,
+    reminder: str,
+    object_id: int,
+    marker: str,
+    recipients: Iterable[User],
+    kind: str,
+    text_for: Callable[[User], str],
+    link: str | None,
+    now: datetime,
+    settings: JobSettings,
+) -> int:
+    """Send a reminder to each active recipient who has not had it for this occasion."""
+    sent = 0
+    seen: set[int] = set()
+    for person in recipients:
+        if person.id in seen or not person.active:
+            continue
+        seen.add(person.id)
+        if claim(
+            session,
+            kind=reminder,
+            object_id=object_id,
+            recipient_id=person.id,
+            marker=marker,
+            now=now,
+        ):
+            inbox.notify(
+                session,
+                recipient=person,
+                kind=kind,
+                text=text_for(person),
+                link=link,
+                now=now,
+                base_url=settings.base_url,
+            )
+            sent += 1
+    return sent
+
+
+def coordinators_of(session: Session, organisation_id: int) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.organisation_id == organisation_id,
+                User.role.in_(COORDINATING_ROLES),
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+class _Coordinators:
+    """Coordinators per organisation, each looked up once per run."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.cache: dict[int, list[User]] = {}
+
+    def __call__(self, organisation_id: int) -> list[User]:
+        if organisation_id not in self.cache:
+            self.cache[organisation_id] = coordinators_of(self.session, organisation_id)
+        return self.cache[organisation_id]
+
+
+# --- plan reviews ---------------------------------------------------------------------------
+
+
+def run_plan_reviews(session: Session, now: datetime, settings: JobSettings = DEFAULTS) -> int:
+    """Reviews falling due within 14 days, and overdue ones → the person and their
+    organisation's coordinators: one "due soon" and one "overdue" per review date."""
+    today = london_date(now)
+    horizon = today + timedelta(days=settings.review_warning_days)
+    coordinators = _Coordinators(session)
+    sent = 0
+    plans = session.scalars(
+        select(SupportPlan)
+        .where(SupportPlan.status == "signed_off", SupportPlan.next_review_on <= horizon)
+        .options(joinedload(SupportPlan.member))
+        .order_by(SupportPlan.id)
+    )
+    for plan in plans:
+        due = plan.next_review_on
+        overdue = due < today
+
+        def text_for(person: User, plan=plan, due=due, overdue=overdue) -> str:
+            whose = "Your" if person.id == plan.member_id else f"{plan.member.name}’s"
+            if overdue:
+                return f"{whose} support plan review is overdue: it was due on {format_day(due)}."
+            return f"{whose} support plan review is due on {format_day(due)}."
+
+        sent += send_once(
+            session,
+            reminder="plan_review_overdue" if overdue else "plan_review_due",
+            object_id=plan.id,
+            marker=due.isoformat(),
+            recipients=[plan.member, *coordinators(plan.organisation_id)],
+            kind=inbox.PLAN_REVIEW,
+            text_for=text_for,
+            link=f"/plans/{plan.id}",
+            now=now,
+            settings=settings,
+        )
+    return sent
+
+
+# --- referrals ------------------------------------------------------------------------------
+
+
+def run_referral_escalations(
+    session: Session, now: datetime, settings: JobSettings = DEFAULTS
+) -> int:
+    """Referrals waiting longer than REFERRAL_ESCALATION_DAYS → the organisation's
+    coordinators, once for each referral (a declined proposal keeps its original wait)."""
+    cutoff = now - timedelta(days=settings.referral_escalation_days)
+    coordinators = _Coordinators(session)
+    sent = 0
+    referrals = session.scalars(
+        select(Referral)
+        .where(Referral.status == "waiting", Referral.waiting_since <= cutoff)
+        .options(joinedload(Referral.member))
+        .order_by(Referral.waiting_since, Referral.id)
+    )
+    for referral in referrals:
+        days = (now - referral.waiting_since).days
+        since = london_date(referral.waiting_since)
+        sent += send_once(
+            session,
+            reminder="referral_escalated",
+            object_id=referral.id,
+            marker=f"after-{settings.referral_escalation_days}d",
+            recipients=coordinators(referral.organisation_id),
+            kind=inbox.REFERRAL_WAITING,
+            text_for=lambda _person, r=referral, d=days, s=since: (
+                f"{r.member.name} has waited {d} days for a peer (since {format_day(s)})."
+            ),
+            link=f"/referrals/{referral.id}",
+            now=now,
+            settings=settings,
+        )
+    return sent
+
+
+# --- exchanges ------------------------------------------------------------------------------
+
+
+def _pending_exchanges(session: Session, older_than: datetime):
+    return (
+        select(Exchange)
+        .where(Exchange.status == "pending", Exchange.created_at <= older_than)
+        .options(
+            joinedload(Exchange.provider_account).joinedload(Account.user),
+            joinedload(Exchange.receiver_account).joinedload(Account.user),
+            joinedload(Exchange.provider_account).joinedload(Account.organisation),
+        )
+        .order_by(Exchange.created_at, Exchange.id)
+    )
+
+
+def who_must_confirm(exchange: Exchange, coordinators: _Coordinators) -> list[User]:
+    """The member the exchange waits for, or — when it waits for the organisation's own
+    account — the organisation's coordinators."""
+    for account in (exchange.provider_account, exchange.receiver_account):
+        if account.id == exchange.awaiting_account_id and account.kind == "member":
+            return [account.user]
+    return coordinators(exchange.organisation_id)
+
+
+def _parties(exchange: Exchange, coordinators: _Coordinators) -> list[User]:
+    """Both sides: each member, or the coordinators for the organisation's account."""
+    people: list[User] = []
+    for account in (exchange.provider_account, exchange.receiver_account):
+        if account.kind == "member":
+            people.append(account.user)
+        else:
+            people.extend(coordinators(exchange.organisation_id))
+    return people
+
+
+def _describe(exchange: Exchange) -> str:
+    return (
+        f"{describe_minutes(exchange.minutes)} from {account_name(exchange.provider_account)} "
+        f"to {account_name(exchange.receiver_account)} on {format_day(exchange.occurred_on)}"
+    )
+
+
+def run_pending_exchange_reminders(
+    session: Session, now: datetime, settings: JobSettings = DEFAULTS
+) -> int:
+    """Exchanges pending more than 7 days → the party who must confirm, once."""
+    coordinators = _Coordinators(session)
+    sent = 0
+    cutoff = now - timedelta(days=settings.pending_reminder_days)
+    for exchange in session.scalars(_pending_exchanges(session, cutoff)).unique():
+        sent += send_once(
+            session,
+            reminder="exchange_pending",
+            object_id=exchange.id,
+            marker=f"after-{settings.pending_reminder_days}d",
+            recipients=who_must_confirm(exchange, coordinators),
+            kind=inbox.EXCHANGE_PENDING,
+            text_for=lambda _person, e=exchange: (
+                f"{_describe(e)} is waiting for you to confirm it or turn it down."
+            ),
+            link=f"/exchanges/{exchange.id}",
+            now=now,
+            settings=settings,
+        )
+    return sent
+
+
+AUTO_CONFIRM_NOTICE = "exchange_auto_confirm_notice"
+
+
+def run_auto_confirmations(
+    session: Session, now: datetime, settings: JobSettings = DEFAULTS
+) -> int:
+    """In organisations with ``auto_confirm_days``: a day before, tell the party who must
+    confirm that it will be confirmed unless they dispute it; once the days have passed *and*
+    that notice is at least a day old, confirm it through the ledger with no actor. A
+    balance limit leaves it pending and tells both sides (once). Returns how many confirmed.
+
+    Waiting for the notice means a scheduler that was down never confirms without warning: on
+    catching up it gives the notice first, and confirms a day later.
+    """
+    coordinators = _Coordinators(session)
+    confirmed = 0
+    days_by_organisation = dict(
+        session.execute(
+            select(Organisation.id, Organisation.auto_confirm_days).where(
+                Organisation.auto_confirm_days.is_not(None)
+            )
+        ).all()
+    )
+    if not days_by_organisation:
+        return 0
+    shortest = min(days_by_organisation.values())
+    candidates = session.scalars(
+        _pending_exchanges(session, now - timedelta(days=shortest - 1)).where(
+            Exchange.disputed_at.is_(None),
+            Exchange.organisation_id.in_(list(days_by_organisation)),
+        )
+    ).unique()
+    for exchange in list(candidates):
+        days = days_by_organisation[exchange.organisation_id]
+        due_at = exchange.created_at + timedelta(days=days)
+        if now < due_at - timedelta(days=1):
+            continue
+        notice_at = session.scalar(
+            select(func.min(ReminderSent.sent_at)).where(
+                ReminderSent.kind == AUTO_CONFIRM_NOTICE, ReminderSent.object_id == exchange.id
+            )
+        )
+        if notice_at is None:
+            on = london_date(max(due_at, now + timedelta(days=1)))
+            send_once(
+                session,
+                reminder=AUTO_CONFIRM_NOTICE,
+                object_id=exchange.id,
+                marker="notice",
+                recipients=who_must_confirm(exchange, coordinators),
+                kind=inbox.EXCHANGE_AUTO_CONFIRM,
+                text_for=lambda _person, e=exchange, on=on: (
+                    f"{_describe(e)} will be confirmed automatically on {format_day(on)} "
+                    "unless you confirm it, turn it down or dispute it before then."
+                ),
+                link=f"/exchanges/{exchange.id}",
+                now=now,
+                settings=settings,
+            )
+            continue
+        if now < due_at or now < notice_at + timedelta(days=1):
+            continue
+        try:
+            with session.begin_nested():
+                timebank_exchanges.confirm_automatically(session, exchange_id=exchange.id, now=now)
+        except BalanceLimit as error:
+            send_once(
+                session,
+                reminder="exchange_auto_confirm_held",
+                object_id=exchange.id,
+                marker="balance_limit",
+                recipients=_parties(exchange, coordinators),
+                kind=inbox.EXCHANGE_AUTO_CONFIRM,
+                text_for=lambda _person, e=exchange, why=error.message: (
+                    f"{_describe(e)} could not be confirmed automatically: {why} "
+                    "It is still waiting."
+                ),
+                link=f"/exchanges/{exchange.id}",
+                now=now,
+                settings=settings,
+            )
+            continue
+        confirmed += 1
+        send_once(
+            session,
+            reminder="exchange_auto_confirmed",
+            object_id=exchange.id,
+            marker="confirmed",
+            recipients=_parties(exchange, coordinators),
+            kind=inbox.EXCHANGE_AUTO_CONFIRM,
+            text_for=lambda _person, e=exchange, d=days: (
+                f"{_describe(e)} was confirmed automatically after {d} days, "
+                "and the hours have moved."
+            ),
+            link=f"/exchanges/{exchange.id}",
+            now=now,
+            settings=settings,
+        )
+    return confirmed
+
+
+# --- listings -------------------------------------------------------------------------------
+
+
+def run_listing_expiry_reminders(
+    session: Session, now: datetime, settings: JobSettings = DEFAULTS
+) -> int:
+    """Listings expiring within a week unless renewed → their owner, once per expiry date."""
+    today = london_date(now)
+    sent = 0
+    listings = session.scalars(
+        select(Listing)
+        .where(
+            Listing.withdrawn_at.is_(None),
+            Listing.expires_on >= today,
+            Listing.expires_on <= today + timedelta(days=settings.listing_warning_days),
+        )
+        .options(joinedload(Listing.user))
+        .order_by(Listing.expires_on, Listing.id)
+    )
+    for listing in listings:
+        sent += send_once(
+            session,
+            reminder="listing_expiring",
+            object_id=listing.id,
+            marker=listing.expires_on.isoformat(),
+            recipients=[listing.user],
+            kind=inbox.LISTING_EXPIRING,
+            text_for=lambda _person, item=listing: (
+                f"Your listing “{item.title}” expires on {format_day(item.expires_on)}. "
+                "Renew it to keep it in the listings."
+            ),
+            link=f"/listings/{listing.id}",
+            now=now,
+            settings=settings,
+        )
+    return sent
+
+
+# --- the weekly digest ----------------------------------------------------------------------
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def run_weekly_digest(session: Session, now: datetime, settings: JobSettings = DEFAULTS) -> int:
+    """For members who opted in: the offers and requests added in the last week in their
+    organisation, by people in their postcode district (their whole organisation when they
+    have no postcode). One digest per member per week; none when there is nothing new."""
+    today = london_date(now)
+    week = iso_week(today)
+    since = now - timedelta(days=settings.digest_days)
+    new_by_organisation: dict[int, list[Listing]] = {}
+    sent = 0
+    for member in session.scalars(inbox.subscribers(session, inbox.WEEKLY_DIGEST)):
+        if member.organisation_id not in new_by_organisation:
+            new_by_organisation[member.organisation_id] = list(
+                session.scalars(
+                    select(Listing)
+                    .where(
+                        Listing.organisation_id == member.organisation_id,
+                        Listing.created_at >= since,
+                        Listing.created_at <= now,
+                        Listing.withdrawn_at.is_(None),
+                        Listing.expires_on >= today,
+                    )
+                    .options(joinedload(Listing.user))
+                    .order_by(Listing.created_at.desc(), Listing.id.desc())
+                )
+            )
+        home = district(member.postcode) if member.postcode else None
+        near = [
+            listing
+            for listing in new_by_organisation[member.organisation_id]
+            if listing.user_id != member.id
+            and (
+                home is None or (listing.user.postcode and district(listing.user.postcode) == home)
+            )
+        ]
+        if not near:
+            continue
+        offers = sum(1 for listing in near if listing.kind == "offer")
+        requests = len(near) - offers
+        lines = "\n".join(
+            f"- {'Offer' if listing.kind == 'offer' else 'Request'}: {listing.title}"
+            for listing in near[:20]
+        )
+        where = f"in {home}" if home else "in your organisation"
+        sent += send_once(
+            session,
+            reminder="weekly_digest",
+            object_id=member.id,
+            marker=week,
+            recipients=[member],
+            kind=inbox.WEEKLY_DIGEST,
+            text_for=lambda _person, o=offers, r=requests, w=where, lines=lines: (
+                f"New this week {w}: {_count(o, 'offer')} and {_count(r, 'request')}.\n{lines}"
+            ),
+            link="/listings",
+            now=now,
+            settings=settings,
+        )
+    return sent
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+# --- all of them ----------------------------------------------------------------------------
+
+JOBS: dict[str, Callable[[Session, datetime, JobSettings], int]] = {
+    "plan_reviews": run_plan_reviews,
+    "referral_escalations": run_referral_escalations,
+    "pending_exchange_reminders": run_pending_exchange_reminders,
+    "auto_confirmations": run_auto_confirmations,
+    "listing_expiry_reminders": run_listing_expiry_reminders,
+    "weekly_digest": run_weekly_digest,
+}
+
+
+def run_due(session: Session, now: datetime, settings: JobSettings = DEFAULTS) -> dict[str, int]:
+    """Every job as of ``now``, in one unit of work the caller commits."""
+    return {name: job(session, now, settings) for name, job in JOBS.items()}
