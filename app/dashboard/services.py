@@ -1,9 +1,6 @@
 """What needs doing today in a coordinator's organisation: each item a label, a count and a
 link, built from cheap counts. The page renders the list as it comes, so a new capability adds
 an item here and nothing else changes.
-
-Still to come, when matches land (another branch): ``matches_needing_check_in`` — introduced
-matches whose 2-week or 3-month check-in is due — goes in ``ITEMS`` after the referral queue.
 """
 
 from __future__ import annotations
@@ -19,6 +16,8 @@ from ..auth.models import User
 from ..auth.permissions import coordinates_health_data, is_coordinator
 from ..clock import london_date
 from ..errors import Forbidden
+from ..jobs.runs import check_in_due
+from ..matching.models import Match, MatchCheckIn
 from ..peers.models import PeerProfile, Referral, SupportPlan
 from ..timebank.exchanges import OVERDUE_DAYS
 from ..timebank.models import Exchange
@@ -61,6 +60,35 @@ def exchanges_waiting(session: Session, actor: User, now: datetime) -> Dashboard
     )
 
 
+def matches_needing_check_in(session: Session, actor: User, now: datetime) -> DashboardItem:
+    """Introduced matches whose 2-week or 3-month check-in has fallen due and is not recorded
+    (the same rule the check-in reminder job uses)."""
+    today = london_date(now)
+    matches = session.execute(
+        select(Match.id, Match.introduced_at).where(
+            Match.organisation_id == actor.organisation_id, Match.status == "introduced"
+        )
+    ).all()
+    done: dict[int, set[str]] = {}
+    for match_id, kind in session.execute(
+        select(MatchCheckIn.match_id, MatchCheckIn.kind).where(
+            MatchCheckIn.match_id.in_([row.id for row in matches])
+        )
+    ):
+        done.setdefault(match_id, set()).add(kind)
+    due = sum(
+        1
+        for row in matches
+        if check_in_due(row.introduced_at, today, done.get(row.id, set())) is not None
+    )
+    return DashboardItem(
+        "matches_needing_check_in",
+        "Peer matches due a check-in (2 weeks or 3 months after the introduction)",
+        due,
+        "/matches?status=introduced",
+    )
+
+
 def reviews_due(session: Session, actor: User, now: datetime) -> DashboardItem:
     horizon = london_date(now) + timedelta(days=REVIEW_WARNING_DAYS)
     due = select(SupportPlan.id).where(
@@ -90,7 +118,7 @@ def peers_awaiting_approval(session: Session, actor: User, now: datetime) -> Das
 
 ITEMS: list[Callable[[Session, User, datetime], DashboardItem]] = [
     referral_queue,
-    # matches_needing_check_in goes here once the Match model lands.
+    matches_needing_check_in,
     exchanges_waiting,
     reviews_due,
     peers_awaiting_approval,

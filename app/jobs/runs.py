@@ -6,9 +6,6 @@ recipient, occasion), so a job run twice, or catching up after a week down, send
 reminder once. Each job sends what is due *now* (a review already overdue gets the overdue
 reminder, not a late "due soon" as well).
 
-Still to come, once their models land on other branches: match check-ins (2 weeks and 3
-months after the introduction, to both people) and the monthly snapshot of the contribution
-report. Add them to ``JOBS`` as ``run_match_check_ins`` and ``run_report_snapshot``.
 """
 
 from __future__ import annotations
@@ -24,8 +21,10 @@ from sqlalchemy.orm import Session, joinedload
 from ..auth.models import Organisation, User
 from ..auth.permissions import COORDINATING_ROLES
 from ..clock import london_date
+from ..matching.models import Match, MatchCheckIn
 from ..notifications import services as inbox
-from ..peers.models import Referral, SupportPlan
+from ..peers.models import PeerProfile, Referral, SupportPlan
+from ..peers.plans import add_months
 from ..postcodes import district
 from ..timebank import exchanges as timebank_exchanges
 from ..timebank.durations import describe_minutes
@@ -515,6 +514,74 @@ def _count(number: int, noun: str) -> str:
 
 # --- all of them ----------------------------------------------------------------------------
 
+# --- matches ---------------------------------------------------------------------------------
+
+# When a match's check-ins fall due, after the introduction: (kind, what to call it, when).
+CHECK_INS = (
+    ("3_months", "3-month", lambda day: add_months(day, 3)),
+    ("2_weeks", "2-week", lambda day: day + timedelta(days=14)),
+)
+
+
+def check_in_due(
+    introduced_at: datetime, today: date, done: set[str]
+) -> tuple[str, str, date] | None:
+    """The check-in a match introduced at ``introduced_at`` needs now: the latest one fallen due
+    and not yet recorded (after downtime, a 3-month check-in supersedes a missed 2-week one)."""
+    introduced = london_date(introduced_at)
+    for kind, words, when in CHECK_INS:
+        due = when(introduced)
+        if due <= today:
+            return None if kind in done else (kind, words, due)
+    return None
+
+
+def run_match_check_ins(session: Session, now: datetime, settings: JobSettings = DEFAULTS) -> int:
+    """Introduced matches whose 2-week or 3-month check-in has fallen due and is not recorded →
+    both people (the peer and the person supported), once for each check-in."""
+    today = london_date(now)
+    sent = 0
+    matches = session.scalars(
+        select(Match)
+        .where(Match.status == "introduced", Match.introduced_at.is_not(None))
+        .options(
+            joinedload(Match.referral).joinedload(Referral.member),
+            joinedload(Match.peer).joinedload(PeerProfile.member),
+        )
+        .order_by(Match.id)
+    ).unique()
+    for match in matches:
+        done = set(
+            session.scalars(select(MatchCheckIn.kind).where(MatchCheckIn.match_id == match.id))
+        )
+        due = check_in_due(match.introduced_at, today, done)
+        if due is None:
+            continue
+        kind, words, day = due
+        person, peer = match.referral.member, match.peer.member
+
+        def text_for(recipient: User, words=words, day=day, person=person, peer=peer) -> str:
+            other = peer if recipient.id == person.id else person
+            return (
+                f"Your {words} check-in on peer support with {other.name} was due on "
+                f"{format_day(day)}. Say how it is going."
+            )
+
+        sent += send_once(
+            session,
+            reminder=f"match_check_in_{kind}",
+            object_id=match.id,
+            marker=kind,
+            recipients=[person, peer],
+            kind=inbox.MATCH_CHECK_IN,
+            text_for=text_for,
+            link=f"/matches/{match.id}",
+            now=now,
+            settings=settings,
+        )
+    return sent
+
+
 JOBS: dict[str, Callable[[Session, datetime, JobSettings], int]] = {
     "plan_reviews": run_plan_reviews,
     "referral_escalations": run_referral_escalations,
@@ -522,6 +589,7 @@ JOBS: dict[str, Callable[[Session, datetime, JobSettings], int]] = {
     "auto_confirmations": run_auto_confirmations,
     "listing_expiry_reminders": run_listing_expiry_reminders,
     "weekly_digest": run_weekly_digest,
+    "match_check_ins": run_match_check_ins,
 }
 
 

@@ -36,6 +36,7 @@ EXCHANGE_PENDING = "exchange_pending"
 EXCHANGE_AUTO_CONFIRM = "exchange_auto_confirm"
 LISTING_EXPIRING = "listing_expiring"
 WEEKLY_DIGEST = "weekly_digest"
+MATCH_CHECK_IN = "match_check_in"
 
 KINDS: dict[str, Kind] = {
     PLAN_REVIEW: Kind("Support plan reviews falling due"),
@@ -43,6 +44,7 @@ KINDS: dict[str, Kind] = {
     EXCHANGE_PENDING: Kind("Exchanges waiting for you to confirm"),
     EXCHANGE_AUTO_CONFIRM: Kind("Exchanges about to be, or just, confirmed automatically"),
     LISTING_EXPIRING: Kind("Your listings about to expire"),
+    MATCH_CHECK_IN: Kind("Check-ins on peer support: 2 weeks and 3 months after an introduction"),
     WEEKLY_DIGEST: Kind(
         "A weekly digest of new offers and requests near you",
         optional=True,

@@ -21,6 +21,8 @@ from tests.factories import (
     CoordinatorFactory,
     ExchangeFactory,
     ListingFactory,
+    MatchCheckInFactory,
+    MatchFactory,
     NotificationPreferenceFactory,
     OrganisationFactory,
     ReferralFactory,
@@ -361,6 +363,7 @@ def test_run_due_twice_sends_what_running_it_once_sends(session, organisation, c
     )
     _pending(session, 20, provider__organisation=organisation)
     ListingFactory(user__organisation=organisation, expires_on=TODAY + timedelta(days=2))
+    _introduced_match(15)
     session.commit()
     first = runs.run_due(session, NOW)
     notifications, reminders = count(session, Notification), count(session, ReminderSent)
@@ -371,6 +374,7 @@ def test_run_due_twice_sends_what_running_it_once_sends(session, organisation, c
         "auto_confirmations": 0,
         "listing_expiry_reminders": 1,
         "weekly_digest": 0,
+        "match_check_ins": 2,
     }
     assert set(runs.run_due(session, NOW).values()) == {0}
     assert (count(session, Notification), count(session, ReminderSent)) == (
@@ -387,3 +391,37 @@ def test_a_reminder_claimed_by_another_copy_is_not_sent_again(session):
     )
     session.commit()
     assert count(session, ReminderSent) == 1
+
+
+# --- match check-ins --------------------------------------------------------------------------
+
+
+def _introduced_match(days_ago: int):
+    introduced = NOW - timedelta(days=days_ago)
+    return MatchFactory(status="introduced", accepted_at=introduced, introduced_at=introduced)
+
+
+def test_the_two_week_check_in_reaches_both_people_once(session):
+    match = _introduced_match(15)
+    person, peer = match.referral.member, match.peer.member
+    assert runs.run_match_check_ins(session, NOW) == 2
+    assert runs.run_match_check_ins(session, NOW + timedelta(days=3)) == 0  # run again: nothing
+    assert ["2-week check-in" in text for text in texts(session, person)] == [True]
+    assert [peer.name in text for text in texts(session, person)] == [True]
+    assert [person.name in text for text in texts(session, peer)] == [True]
+
+
+def test_no_check_in_is_asked_for_before_two_weeks_or_once_recorded(session):
+    early = _introduced_match(13)
+    recorded = _introduced_match(20)
+    MatchCheckInFactory(match=recorded, kind="2_weeks", by_id=recorded.referral.created_by_id)
+    assert runs.run_match_check_ins(session, NOW) == 0
+    assert texts(session, early.referral.member) == []
+
+
+def test_catching_up_after_months_down_asks_only_for_the_three_month_check_in(session):
+    match = _introduced_match(100)
+    assert runs.run_match_check_ins(session, NOW) == 2
+    [text] = texts(session, match.referral.member)
+    assert "3-month check-in" in text
+    assert runs.run_due(session, NOW)["match_check_ins"] == 0

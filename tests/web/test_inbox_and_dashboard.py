@@ -10,6 +10,7 @@ from app.notifications.models import Notification
 from tests.factories import (
     CoordinatorFactory,
     ExchangeFactory,
+    MatchFactory,
     NotificationFactory,
     OrganisationFactory,
     ReferralFactory,
@@ -177,12 +178,20 @@ def test_dashboard_lists_counts_and_links_for_coordinators_only(client, session)
     ReferralFactory.create_batch(2, member__organisation=organisation, coordinator=coordinator)
     old = ExchangeFactory(provider__organisation=organisation)
     old.created_at = utcnow() - timedelta(days=9)
+    introduced = utcnow() - timedelta(days=15)
+    MatchFactory(
+        referral__member__organisation=organisation,
+        status="introduced",
+        accepted_at=introduced,
+        introduced_at=introduced,
+    )
     session.commit()
     sign_in(client, coordinator)
     page = client.get("/dashboard").get_data(as_text=True)
     assert page.count("<h1") == 1 and "What needs doing today" in page
     assert "People waiting for a peer" in page and 'href="/referrals"' in page
     assert "Exchanges waiting more than a week to be confirmed" in page
+    assert "Peer matches due a check-in" in page
     from app.dashboard import services
 
     counts = {
@@ -190,6 +199,7 @@ def test_dashboard_lists_counts_and_links_for_coordinators_only(client, session)
     }
     assert counts == {
         "referral_queue": 2,
+        "matches_needing_check_in": 1,
         "exchanges_waiting": 1,
         "reviews_due": 0,
         "peers_awaiting_approval": 0,
