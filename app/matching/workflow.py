@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from .. import audit
 from ..auth.models import User
@@ -28,7 +28,6 @@ from ..mail import queue_email
 from ..peers.models import PeerProfile, Referral
 from ..postcodes import district
 from ..timebank import exchanges
-from ..timebank import permissions as timebank_permissions
 from ..timebank.models import Exchange
 from ..timebank.services import member_account, organisation_account
 from . import assignment, candidates, engine
@@ -412,11 +411,11 @@ def log_support(
             category="peer_support",
             occurred_on=occurred_on,
             description=description or "Peer support",
+            beneficiary=match.referral.member,
+            match_id=match.id,
         ),
         now=now,
     )
-    exchange.match_id = match.id
-    session.flush()
     _audit(session, actor, "match.support_logged", match, now)
     return exchange
 
@@ -425,19 +424,6 @@ def support_exchanges(session: Session, match: Match) -> list[Exchange]:
     return list(
         session.scalars(select(Exchange).where(Exchange.match_id == match.id).order_by(Exchange.id))
     )
-
-
-def person_confirms_peer_support(actor: User, exchange: Exchange) -> bool:
-    """The timebank's settler rule: the person a match's peer support was given to answers for
-    its pending side (the organisation's account, which pays the peer)."""
-    if exchange.match_id is None:
-        return False
-    session = object_session(exchange)
-    match = session.get(Match, exchange.match_id) if session is not None else None
-    return match is not None and match.referral.member_id == actor.id
-
-
-timebank_permissions.register_settler(person_confirms_peer_support)
 
 
 # --- what each side sees --------------------------------------------------------------------------

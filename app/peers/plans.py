@@ -11,7 +11,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import column, func, select, table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -19,8 +19,7 @@ from ..auth.models import User
 from ..auth.permissions import coordinates_health_data
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..timebank.models import Exchange
-from ..timebank.services import member_account
+from ..timebank import exchanges as timebank_exchanges
 from . import conditions, profiles, referrals
 from .models import GIVE_AND_GET_TYPES, MANAGEMENT, PlanSupport, Referral, SupportPlan
 from .permissions import can_manage_plan, can_see_plan, can_write_plans, sees_organisation_queue
@@ -407,45 +406,14 @@ def record_review(
 
 
 def delivered_minutes(session: Session, plan: SupportPlan) -> dict[str, int]:
-    """Give-and-get minutes the person has received since the plan started, by support type."""
-    account = member_account(session, plan.member)
+    """Give-and-get minutes the person has received since the plan started, by support type:
+    peer support and help with a plan (from a matched peer too) as "peer", the rest "timebank"."""
     since = london_date(plan.signed_off_at or plan.created_at)
-    rows = session.execute(
-        select(Exchange.category, func.sum(Exchange.minutes))
-        .where(
-            Exchange.receiver_account_id == account.id,
-            Exchange.status == "confirmed",
-            Exchange.occurred_on >= since,
-        )
-        .group_by(Exchange.category)
-    ).all()
+    received = timebank_exchanges.minutes_received_by_category(session, plan.member, since=since)
     delivered = dict.fromkeys(GIVE_AND_GET_TYPES, 0)
-    for category, minutes in rows:
-        delivered["peer" if category in PEER_CATEGORIES else "timebank"] += int(minutes or 0)
-    delivered["peer"] += _match_support_minutes(session, plan, since)
+    for category, minutes in received.items():
+        delivered["peer" if category in PEER_CATEGORIES else "timebank"] += minutes
     return delivered
-
-
-# Matching sits above peers, so its table is named here rather than its model imported.
-_MATCH = table("peer_match", column("id"), column("referral_id"))
-
-
-def _match_support_minutes(session: Session, plan: SupportPlan, since: date) -> int:
-    """Peer support given on the person's matches: the organisation pays the peer for it, so it
-    is not in the person's own account, but it was delivered to them."""
-    return int(
-        session.scalar(
-            select(func.coalesce(func.sum(Exchange.minutes), 0))
-            .join(_MATCH, _MATCH.c.id == Exchange.match_id)
-            .join(Referral, Referral.id == _MATCH.c.referral_id)
-            .where(
-                Referral.member_id == plan.member_id,
-                Exchange.status == "confirmed",
-                Exchange.occurred_on >= since,
-            )
-        )
-        or 0
-    )
 
 
 def totals(plan: SupportPlan) -> dict[str, int]:

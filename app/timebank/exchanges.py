@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from .. import audit
@@ -134,6 +134,10 @@ class NewExchange:
     occurred_on: date
     description: str = ""
     listing: Listing | None = None
+    # Peer support the organisation pays for: the person it was given to (they confirm it and
+    # are never charged) and the match it was given on.
+    beneficiary: User | None = None
+    match_id: int | None = None
 
 
 def validate_exchange(new: NewExchange, today: date) -> None:
@@ -159,6 +163,14 @@ def validate_exchange(new: NewExchange, today: date) -> None:
         new.receiver.user_id,
     ):
         errors["listing_id"] = "The person who made the listing must be one side of the exchange."
+    if new.beneficiary is not None and (
+        new.receiver.kind != "organisation"
+        or new.beneficiary.organisation_id != new.receiver.organisation_id
+        or new.beneficiary.id == new.provider.user_id
+    ):
+        errors["beneficiary_id"] = (
+            "Time given to a person on the organisation's account must name someone else in it."
+        )
     if errors:
         raise ValidationFailed("Check the details of the exchange.", fields=errors)
 
@@ -193,6 +205,8 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
         status="pending",
         awaiting_account_id=awaiting.id if awaiting else None,
         listing_id=new.listing.id if new.listing else None,
+        beneficiary_id=new.beneficiary.id if new.beneficiary else None,
+        match_id=new.match_id,
         recorded_by_id=actor.id,
         created_at=now,
     )
@@ -335,15 +349,19 @@ def withdraw_exchange(
 def _audit(
     session: Session, actor: User | None, action: str, exchange: Exchange, now: datetime
 ) -> None:
-    """One event for each member the exchange names, so each person's trail is complete."""
-    for account in (exchange.provider_account, exchange.receiver_account):
+    """One event for each member the exchange names (its two sides, and the person peer support
+    was given to), so each person's trail is complete."""
+    members = [exchange.provider_account.user_id, exchange.receiver_account.user_id]
+    if exchange.beneficiary_id is not None:
+        members.append(exchange.beneficiary_id)
+    for member_id in members:
         audit.record(
             session,
             actor=actor,
             action=action,
             object_type="exchange",
             object_id=exchange.id,
-            member_id=account.user_id,
+            member_id=member_id,
             organisation_id=exchange.organisation_id,
             now=now,
         )
@@ -530,6 +548,22 @@ def overdue_pending(
             .order_by(Exchange.created_at)
         )
     )
+
+
+def minutes_received_by_category(session: Session, person: User, *, since: date) -> dict[str, int]:
+    """Confirmed time given to ``person`` since a day, by category: exchanges their own account
+    received, and peer support given to them that the organisation paid for."""
+    account_id = member_account(session, person).id
+    rows = session.execute(
+        select(Exchange.category, func.sum(Exchange.minutes))
+        .where(
+            or_(Exchange.receiver_account_id == account_id, Exchange.beneficiary_id == person.id),
+            Exchange.status == "confirmed",
+            Exchange.occurred_on >= since,
+        )
+        .group_by(Exchange.category)
+    ).all()
+    return {category: int(minutes or 0) for category, minutes in rows}
 
 
 @dataclass

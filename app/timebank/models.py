@@ -116,6 +116,10 @@ class Exchange(db.Model):
     listing_id: Mapped[int | None] = mapped_column(ForeignKey("listing.id"))
     # Peer-support time given on a match (app.matching): the peer earns it from the organisation.
     match_id: Mapped[int | None] = mapped_column(ForeignKey("peer_match.id"), index=True)
+    # The person the time was given to when the organisation's account receives it (peer support
+    # the organisation pays for): they confirm it, and it counts as delivered to them. They are
+    # never charged: their own account is not one of the two sides.
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -6,8 +6,6 @@ the services all ask here, so a button is shown exactly when the action would be
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ..auth.models import User
 from ..auth.permissions import coordinates, is_coordinator
 from .models import Account, Exchange, Listing
@@ -19,21 +17,13 @@ REVERSE = "reverse"
 DISPUTE = "dispute"
 
 
-# Rules other capabilities add for who else answers for an exchange's pending side. Matching adds
-# one: the person a peer's support was given to confirms it for the organisation's account (the
-# organisation pays the peer; the person is never charged). Registered here, in the one place
-# that decides who may settle, so the timebank never imports the capabilities built on it.
-_SETTLERS: list[Callable[[User, Exchange], bool]] = []
-
-
-def register_settler(rule: Callable[[User, Exchange], bool]) -> None:
-    if rule not in _SETTLERS:
-        _SETTLERS.append(rule)
-
-
-def settles_for_another(actor: User, exchange: Exchange) -> bool:
-    return exchange.awaiting_account_id is not None and any(
-        rule(actor, exchange) for rule in _SETTLERS
+def settles_as_beneficiary(actor: User, exchange: Exchange) -> bool:
+    """The person peer support was given to answers for the organisation's side of it: the
+    organisation pays the peer, and the person says the time was given (never charged)."""
+    return (
+        exchange.beneficiary_id == actor.id
+        and exchange.awaiting_account_id is not None
+        and exchange.awaiting_account_id == exchange.receiver_account_id
     )
 
 
@@ -53,7 +43,7 @@ def can_see_exchange(actor: User, exchange: Exchange) -> bool:
     return (
         coordinates(actor, exchange.organisation_id)
         or takes_part(actor, exchange)
-        or settles_for_another(actor, exchange)
+        or exchange.beneficiary_id == actor.id
     )
 
 
@@ -71,7 +61,7 @@ def can_settle(actor: User, exchange: Exchange) -> bool:
         return False
     if actor.id == exchange.recorded_by_id and takes_part(actor, exchange):
         return False
-    if coordinates(actor, exchange.organisation_id) or settles_for_another(actor, exchange):
+    if coordinates(actor, exchange.organisation_id) or settles_as_beneficiary(actor, exchange):
         return True
     awaiting = exchange.awaiting_account_id
     return awaiting is not None and any(

@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0008_jobs_and_inbox"
-# The lead re-chains this after the other branches' 0006.
+
 down_revision = "0007_matches"
 branch_labels = None
 depends_on = None

@@ -475,3 +475,43 @@ def test_the_recorder_can_withdraw_a_pending_exchange_and_nothing_moves(session,
     with pytest.raises(Conflict) as caught:
         ex.confirm_exchange(session, actor=getter, exchange_id=exchange.id, now=utcnow())
     assert caught.value.code == "already_withdrawn"
+
+
+# --- time given to a person on the organisation's account (peer support) ----------------------
+
+
+def test_the_person_supported_confirms_time_paid_by_the_organisation_and_is_never_charged(
+    session, pair
+):
+    peer, person = pair
+    stranger = UserFactory(organisation=peer.organisation)
+    organisation = organisation_account(session, peer.organisation_id)
+    exchange = ex.record_exchange(
+        session,
+        actor=peer,
+        new=new(account_of(peer), organisation, 90, beneficiary=person, category="peer_support"),
+        now=utcnow(),
+    )
+    assert exchange.awaiting_account_id == organisation.id
+    with pytest.raises(NotFound):  # someone else in the organisation neither sees nor settles
+        ex.confirm_exchange(session, actor=stranger, exchange_id=exchange.id, now=utcnow())
+    ex.confirm_exchange(session, actor=person, exchange_id=exchange.id, now=utcnow())
+    assert exchange.status == "confirmed"
+    assert account_of(peer).balance_minutes == 90
+    assert account_of(person).balance_minutes == 0  # never charged
+    since = london_date(utcnow()) - timedelta(days=1)
+    assert ex.minutes_received_by_category(session, person, since=since) == {"peer_support": 90}
+    assert ex.minutes_received_by_category(session, stranger, since=since) == {}
+    assert_ledger_consistent(session)
+
+
+def test_time_for_a_person_must_be_paid_by_their_own_organisation(session, pair):
+    peer, person = pair
+    with pytest.raises(ValidationFailed) as refused:
+        ex.record_exchange(
+            session,
+            actor=peer,
+            new=new(account_of(peer), account_of(person), 30, beneficiary=person),
+            now=utcnow(),
+        )
+    assert "beneficiary_id" in refused.value.fields
