@@ -69,7 +69,155 @@ def load_demo(now=None) -> dict[str, User]:
     _load_timebank(organisation, people, now)
     _load_inbox(people, now, base_url)
     _load_peers(organisation, people, now)
+    _load_matching(organisation, people, now)
     return people
+
+
+DEMO_PEERS = [
+    # (email, own conditions, support types, modes, languages, gender, capacity, paused)
+    (
+        "grace@example.org",
+        ["parkinsons"],
+        ["talk", "support_planning"],
+        ["phone", "video"],
+        ["English"],
+        "female",
+        2,
+        False,
+    ),
+    (
+        "harjit@example.org",
+        ["type_2_diabetes"],
+        ["talk"],
+        ["in_person", "phone"],
+        ["English", "Punjabi"],
+        "female",
+        1,
+        False,
+    ),
+    (
+        "ivy@example.org",
+        ["multiple_sclerosis"],
+        ["talk"],
+        ["phone"],
+        ["English"],
+        "female",
+        1,
+        True,
+    ),
+]
+
+
+def _demo_centroids() -> None:
+    """The demo's postcodes are in Leeds: load Code-Point Open for the LS area only (22,000
+    postcodes, about a second) unless centroids are there already."""
+    from .errors import DomainError
+    from .matching.geo import centroid_for, import_code_point
+
+    if centroid_for(db.session, COORDINATOR[2]) is not None:
+        return
+    try:
+        import_code_point(db.session, areas=["LS"])
+    except (DomainError, OSError):
+        pass  # without the data, locality falls back to the postcode hierarchy
+
+
+def _load_matching(organisation: Organisation, people: dict[str, User], now) -> None:
+    """More peers, so Farhan's waiting referral has candidates with different reasons and one
+    peer "Why not?" explains (Ivy has paused); and Chloe introduced to Grace, with peer hours
+    logged. Once."""
+    from datetime import timedelta
+
+    from .clock import london_date
+    from .matching import workflow
+    from .peers import profiles, referrals
+
+    _demo_centroids()
+    if profiles.peer_of(db.session, people["ivy@example.org"]) is not None:
+        return
+    coordinator = people[COORDINATOR[1]]
+    created = {}
+    for email, codes, types, modes, languages, gender, capacity, paused in DEMO_PEERS:
+        profile = profiles.create_peer(
+            db.session,
+            actor=coordinator,
+            member_id=people[email].id,
+            details=profiles.PeerDetails(
+                support_types=types,
+                modes=modes,
+                languages=languages,
+                capacity=capacity,
+                travel_km=10,
+                gender=gender,
+                references_checked_on=london_date(now) - timedelta(days=200),
+                training_completed_on=london_date(now) - timedelta(days=150),
+            ),
+            condition_codes=codes,
+            carer_condition_codes=[],
+            consent_given=True,
+            approve=True,
+            now=now - timedelta(days=100),
+        )
+        if paused:
+            profiles.set_paused(
+                db.session, actor=coordinator, peer_id=profile.id, paused=True, now=now
+            )
+        created[email] = profile
+    chloe = referrals.create_referral(
+        db.session,
+        actor=coordinator,
+        request=referrals.ReferralRequest(
+            member_id=people["chloe@example.org"].id,
+            condition_codes=["parkinsons"],
+            consent_given=True,
+            support_types=["talk"],
+            modes=["phone"],
+        ),
+        now=now - timedelta(days=30),
+    )
+    grace = created["grace@example.org"]
+    match = workflow.propose_match(
+        db.session,
+        actor=coordinator,
+        referral_id=chloe.id,
+        peer_id=grace.id,
+        now=now - timedelta(days=28),
+    )
+    workflow.accept_match(
+        db.session,
+        actor=people["grace@example.org"],
+        match_id=match.id,
+        now=now - timedelta(days=27),
+    )
+    workflow.introduce_match(
+        db.session, actor=coordinator, match_id=match.id, now=now - timedelta(days=25)
+    )
+    workflow.record_check_in(
+        db.session,
+        actor=coordinator,
+        match_id=match.id,
+        now=now - timedelta(days=10),
+        note="Talking every week; Chloe says it helps.",
+        kind="2_weeks",
+    )
+    workflow.log_support(
+        db.session,
+        actor=coordinator,
+        match_id=match.id,
+        minutes=60,
+        occurred_on=london_date(now) - timedelta(days=20),
+        description="First phone call",
+        now=now - timedelta(days=20),
+    )
+    workflow.log_support(
+        db.session,
+        actor=people["grace@example.org"],
+        match_id=match.id,
+        minutes=45,
+        occurred_on=london_date(now) - timedelta(days=3),
+        description="Talked through the hospital letters",
+        now=now - timedelta(days=3),
+    )
 
 
 def _load_peers(organisation: Organisation, people: dict[str, User], now) -> None:

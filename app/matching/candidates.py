@@ -31,7 +31,15 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..auth.models import User
 from ..errors import NotFound
-from ..peers.models import Condition, MemberCondition, PeerProfile, Referral
+from ..peers.models import (
+    Condition,
+    MemberCondition,
+    PeerLanguage,
+    PeerMode,
+    PeerProfile,
+    PeerSupportType,
+    Referral,
+)
 from ..peers.referrals import days_waiting
 from ..postcodes import InvalidPostcode, district, normalise_postcode
 from . import engine
@@ -141,9 +149,18 @@ def condition_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
 
 
 def _peer_rows_statement(organisation_id: int) -> Select:
+    """Plain columns, not entities: a candidate list reads a thousand peers, and building ORM
+    objects for them costs more than the query."""
     return (
         select(
-            PeerProfile,
+            PeerProfile.id,
+            PeerProfile.member_id,
+            PeerProfile.gender,
+            PeerProfile.capacity,
+            PeerProfile.travel_km,
+            PeerProfile.approved_at,
+            PeerProfile.paused,
+            PeerProfile.dbs_checked_on,
             User.name,
             User.postcode,
             PostcodeCentroid.easting,
@@ -210,55 +227,68 @@ def _declined(session: Session, peer_ids: Select | list[int]) -> dict[int, set[i
     return found
 
 
+def _links(session: Session, model, column, peer_ids) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for peer_id, value in session.execute(
+        select(model.peer_id, column).where(model.peer_id.in_(peer_ids)).order_by(model.position)
+    ):
+        found[peer_id].append(value)
+    return found
+
+
 def _load_peers(session: Session, statement: Select) -> list[PeerFacts]:
     """PeerFacts for every peer the statement selects, in a fixed number of queries."""
     rows = session.execute(statement).all()
     if not rows:
         return []
-    peer_ids = [row[0].id for row in rows]
-    member_ids = [row[0].member_id for row in rows]
-    ids_query = statement.with_only_columns(PeerProfile.id)
-    members_query = statement.with_only_columns(PeerProfile.member_id)
-    live = _live_counts(session, ids_query if len(peer_ids) > 500 else peer_ids)
-    declined = _declined(session, ids_query if len(peer_ids) > 500 else peer_ids)
-    conditions = _conditions_by_member(
-        session, members_query if len(member_ids) > 500 else member_ids
+    many = len(rows) > 500  # past SQLite's comfortable IN list: use the statement as a subquery
+    ids = statement.with_only_columns(PeerProfile.id) if many else [row.id for row in rows]
+    members = (
+        statement.with_only_columns(PeerProfile.member_id)
+        if many
+        else [row.member_id for row in rows]
     )
+    live = _live_counts(session, ids)
+    declined = _declined(session, ids)
+    conditions = _conditions_by_member(session, members)
+    support_types = _links(session, PeerSupportType, PeerSupportType.code, ids)
+    modes = _links(session, PeerMode, PeerMode.code, ids)
+    languages = _links(session, PeerLanguage, PeerLanguage.language, ids)
     # Postcodes without a unit centroid fall back to their sector's or district's.
-    missing = {row[2] for row in rows if row[3] is None and row[2]}
+    missing = {row.postcode for row in rows if row.easting is None and row.postcode}
     fallback = centroids_for(session, missing) if missing else {}
     facts = []
-    for profile, name, postcode, easting, northing in rows:
-        if easting is not None:
-            centroid = (easting, northing)
+    for row in rows:
+        if row.easting is not None:
+            centroid = (row.easting, row.northing)
         else:
-            hit = fallback.get(postcode) if postcode else None
+            hit = fallback.get(row.postcode) if row.postcode else None
             centroid = hit.point if hit else None
-        mine = conditions.get(profile.member_id, [])
+        mine = conditions.get(row.member_id, [])
         own = [(c, g) for c, g, k in mine if k == "own"]
         carer = [(c, g) for c, g, k in mine if k == "carer"]
         facts.append(
             PeerFacts(
-                id=profile.id,
-                member_id=profile.member_id,
-                first_name=(name or "This peer").split(" ")[0],
+                id=row.id,
+                member_id=row.member_id,
+                first_name=(row.name or "This peer").split(" ")[0],
                 own_condition_codes=frozenset(c for c, _ in own),
                 own_condition_groups=frozenset(g for _, g in own),
                 carer_condition_codes=frozenset(c for c, _ in carer),
                 carer_condition_groups=frozenset(g for _, g in carer),
-                support_types=frozenset(profile.support_types),
-                modes=frozenset(profile.modes),
-                languages=frozenset(profile.languages),
-                gender=profile.gender,
-                capacity=profile.capacity,
-                live_matches=live.get(profile.id, 0),
-                travel_km=profile.travel_km,
-                approved=profile.approved,
-                paused=profile.paused,
-                dbs_checked_on=profile.dbs_checked_on,
-                postcode=_clean_postcode(postcode),
+                support_types=frozenset(support_types.get(row.id, ())),
+                modes=frozenset(modes.get(row.id, ())),
+                languages=frozenset(lang.title() for lang in languages.get(row.id, ())),
+                gender=row.gender,
+                capacity=row.capacity,
+                live_matches=live.get(row.id, 0),
+                travel_km=row.travel_km,
+                approved=row.approved_at is not None,
+                paused=row.paused,
+                dbs_checked_on=row.dbs_checked_on,
+                postcode=_clean_postcode(row.postcode),
                 centroid=centroid,
-                declined_referral_ids=frozenset(declined.get(profile.id, ())),
+                declined_referral_ids=frozenset(declined.get(row.id, ())),
             )
         )
     return facts

@@ -113,4 +113,16 @@ PAGES: list[Page] = [
     Page(COORDINATOR, "/dashboard", "What needs doing today"),
     Page(COORDINATOR, "/inbox", "Your inbox"),  # empty
     Page(COORDINATOR, "/members/13/inbox", "Waiting for Kath Murphy"),  # no email
+    # Matching: Farhan's referral (1) waits; Chloe is introduced to Grace (match 1); Ivy
+    # (peer 5) has paused, which "Why not?" explains.
+    Page(COORDINATOR, "/referrals/1/candidates", "Peers for Farhan Iqbal"),
+    Page(COORDINATOR, "/referrals/1/candidates?peer=5", "Peers for Farhan Iqbal"),
+    Page(COORDINATOR, "/matches", "Peer support matches"),
+    Page(COORDINATOR, "/matches/1", "Chloe Evans and Grace Taylor"),
+    Page(COORDINATOR, "/matching/batch", "Match everyone waiting"),
+    Page("grace@example.org", "/matches/1", "Supporting Chloe Evans"),
+    Page("grace@example.org", "/matches", "Peer support matches"),
+    Page("chloe@example.org", "/matches/1", "Your peer, Grace Taylor"),
+    Page(MEMBER, "/matches/1", "Page not found", status=404),
+    Page(MEMBER, "/matching/batch", "You cannot see this page", status=403),
 ]

@@ -174,3 +174,33 @@ def test_coordinator_signs_a_plan_off_with_the_keyboard_alone(new_page):
     page.goto("/referrals")  # the referral waits in the queue, with what David lives with
     expect(page.locator("main")).to_contain_text("David Clarke")
     expect(page.locator("main")).to_contain_text("Sight loss")
+
+
+def test_propose_accept_and_introduce_a_peer_with_the_keyboard_alone(new_page):
+    # The coordinator opens Farhan's best peers and proposes Esther.
+    page = new_page(COORDINATOR)
+    page.goto("/referrals/1/candidates")
+    tab_to(page, name="Propose Esther Mensah")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/matches/\d+$"))
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "The peer has been asked"
+    )
+    match_path = re.search(r"/matches/\d+$", page.url).group(0)
+
+    # Esther sees no name before the introduction, and accepts.
+    page = new_page("esther@example.org")
+    page.goto(match_path)
+    expect(page.locator("h1")).to_have_text("Someone would like your support")
+    expect(page.locator("main")).not_to_contain_text("Farhan")
+    tab_to(page, name="Accept")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You accepted")
+
+    # Farhan agrees to the introduction; Esther's name and email are his to see.
+    page = new_page("farhan@example.org")
+    page.goto(match_path)
+    tab_to(page, name="Agree to the introduction")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Introduced")
+    expect(page.locator("h1")).to_have_text("Your peer, Esther Mensah")

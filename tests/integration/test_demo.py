@@ -16,10 +16,42 @@ def test_demo_loads_people_listings_and_exchanges_and_is_idempotent(session):
     load_demo()
     session.commit()
     first = counts(session)
-    assert first == (len(MEMBERS) + 2, len(EXCHANGES), len(LISTINGS))
+    # The timebank's exchanges, and two of peer support on the introduced match.
+    assert first == (len(MEMBERS) + 2, len(EXCHANGES) + 2, len(LISTINGS))
     load_demo()
     session.commit()
     assert counts(session) == first
     assert session.scalar(select(func.sum(Account.balance_minutes))) == 0
     statuses = session.scalars(select(Exchange.status)).all()
     assert "pending" in statuses and "confirmed" in statuses
+
+
+def test_demo_referral_has_candidates_with_reasons_and_a_peer_why_not_explains(session):
+    from app.clock import utcnow
+    from app.demo import COORDINATOR
+    from app.matching import candidates
+    from app.matching.models import Match
+    from app.peers.models import PeerProfile, Referral
+
+    people = load_demo()
+    session.commit()
+    coordinator = people[COORDINATOR[1]]
+    waiting = session.scalar(select(Referral).where(Referral.status == "waiting"))
+    found = candidates.candidates_for(session, coordinator, waiting.id, 10, now=utcnow())
+    assert len(found) >= 3
+    assert len({tuple(s.reasons[:1]) for s in found}) >= 3  # different first reasons
+    ivy = session.scalar(
+        select(PeerProfile)
+        .join(User, User.id == PeerProfile.member_id)
+        .where(User.email == "ivy@example.org")
+    )
+    why = candidates.why_not(session, coordinator, waiting.id, ivy.id, now=utcnow())
+    assert [e.code for e in why.excluded_by] == ["peer_paused"]
+    introduced = session.scalar(select(Match).where(Match.status == "introduced"))
+    assert introduced is not None
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Exchange).where(Exchange.match_id == introduced.id)
+        )
+        == 2
+    )

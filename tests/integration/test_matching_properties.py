@@ -70,7 +70,7 @@ def broken_rules(referral: dict, peer: dict, live: int) -> set[str]:
         and not peer["dbs"]
     ):
         broken.add("dbs_required")
-    if in_person and peer["km"] > peer["travel_km"] + 0.01:
+    if in_person and round(peer["km"] * 1000) > peer["travel_km"] * 1000:  # as placed, in metres
         broken.add("too_far")
     if referral["languages"] and not set(referral["languages"]) & set(peer["languages"]):
         broken.add("language")
