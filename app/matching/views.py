@@ -11,9 +11,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user, login_required
 
 from ..clock import utcnow
-from ..errors import Conflict, DomainError, ValidationFailed
+from ..errors import DomainError, Forbidden
 from ..extensions import db
-from ..forms import show_domain_error
+from ..pages import attempt, commit
 from ..peers.forms import MODE_LABELS, SUPPORT_TYPE_LABELS
 from ..peers.models import PeerProfile
 from ..timebank import exchanges
@@ -44,7 +44,6 @@ CHECK_IN_KINDS = {
     "3_months": "3-month check-in",
     "ad_hoc": "Check-in",
 }
-FORM_ERRORS = (ValidationFailed, Conflict)
 
 
 @bp.before_request
@@ -64,8 +63,9 @@ def matching_helpers():
 
 
 def _commit_rendered(template: str, **context):
+    """Render, then save the audit events the page's reads recorded, then answer."""
     html = render_template(template, **context)
-    db.session.commit()
+    commit()
     return html
 
 
@@ -136,22 +136,21 @@ def propose(referral_id: int):
     ):
         flash("Choose a peer to propose.", "error")
         return redirect(url_for("matching.referral_candidates", referral_id=referral_id))
-    try:
-        match = workflow.propose_match(
+    outcome = attempt(
+        lambda: workflow.propose_match(
             db.session,
             actor=current_user,
             referral_id=referral_id,
             peer_id=int(raw),
             now=utcnow(),
             base_url=current_app.config.get("BASE_URL", ""),
-        )
-    except FORM_ERRORS as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        ),
+        banner=True,
+    )
+    if not outcome.ok:
         return redirect(url_for("matching.referral_candidates", referral_id=referral_id))
-    db.session.commit()
     flash("The peer has been asked. They will accept or decline.", "success")
-    return redirect(url_for("matching.match", match_id=match.id))
+    return redirect(url_for("matching.match", match_id=outcome.value.id))
 
 
 # --- matches -----------------------------------------------------------------------------------
@@ -190,19 +189,17 @@ def match(match_id: int):
 def _move(match_id: int, form, service, success: str, form_name: str | None = None, **kwargs):
     """Validate, call the service, commit once; on a refusal show the page with the errors."""
     if form.validate_on_submit():
-        try:
-            service(
+        outcome = attempt(
+            lambda: service(
                 db.session,
                 actor=current_user,
                 match_id=match_id,
                 now=utcnow(),
                 **kwargs,
-            )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if outcome.ok:
             flash(success, "success")
             return redirect(url_for("matching.match", match_id=match_id))
     return _match_page(
@@ -306,15 +303,13 @@ def confirm_support(match_id: int, exchange_id: int):
     form = ProposeForm()
     if form.validate_on_submit():
         workflow.get_match_for(db.session, current_user, match_id)
-        try:
-            exchanges.confirm_exchange(
+        outcome = attempt(
+            lambda: exchanges.confirm_exchange(
                 db.session, actor=current_user, exchange_id=exchange_id, now=utcnow()
-            )
-        except FORM_ERRORS as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+            ),
+            banner=True,
+        )
+        if outcome.ok:
             flash("Confirmed: the peer earns the hours from the organisation.", "success")
     return redirect(url_for("matching.match", match_id=match_id))
 
@@ -355,8 +350,6 @@ def _batch_names(planned) -> dict:
 def batch_confirm():
     form = BatchConfirmForm()
     if not can_match(current_user, current_user.organisation_id):
-        from ..errors import Forbidden
-
         raise Forbidden("Only coordinators can match the queue.")
     pairs = []
     for part in (form.pairs.data or "").split(","):
@@ -367,18 +360,20 @@ def batch_confirm():
     if not form.validate_on_submit() or not pairs:
         flash("There was nothing to confirm.", "error")
         return redirect(url_for("matching.batch"))
-    try:
-        made = workflow.confirm_batch(
+    outcome = attempt(
+        lambda: workflow.confirm_batch(
             db.session,
             actor=current_user,
             pairs=pairs,
             now=utcnow(),
             base_url=current_app.config.get("BASE_URL", ""),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(f"Nothing was proposed: {error.message} The queue changed; review it again.", "error")
+        ),
+        expected=(DomainError,),
+    )
+    if not outcome.ok:
+        message = outcome.error.message
+        flash(f"Nothing was proposed: {message} The queue changed; review it again.", "error")
         return redirect(url_for("matching.batch"))
-    db.session.commit()
+    made = outcome.value
     flash(f"{len(made)} peer{'s' if len(made) != 1 else ''} asked.", "success")
     return redirect(url_for("matching.matches"))

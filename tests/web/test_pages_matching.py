@@ -8,6 +8,7 @@ import re
 import pytest
 
 from app.clock import london_date, utcnow
+from app.mail import OutboxEmail
 from app.matching.models import Match
 from tests.helpers import sign_in
 from tests.matching_network import network, place
@@ -47,6 +48,9 @@ def test_coordinator_sees_candidates_asks_why_not_and_proposes(client, session, 
     assert proposed.status_code == 302
     match = session.query(Match).one()
     assert proposed.headers["Location"].endswith(f"/matches/{match.id}")
+    # The peer's email went out after the commit, as every page's unit of work sends it.
+    [email] = session.query(OutboxEmail).filter_by(to_address=best.member.email).all()
+    assert email.sent_at is not None
 
 
 def test_peer_sees_only_what_they_need_until_the_introduction(client, session, net):
