@@ -3,14 +3,21 @@ engine's facts about them. The engine (``engine.py``) decides; this module only 
 
 A candidate query starts from the organisation's *matchable* peers (approved, not paused: the
 partial index ``ix_peer_profile_matchable``), joins each to its member (primary key) and the
-member's unit postcode centroid (primary key), and keeps a peer when either
+member's unit postcode centroid (primary key), and keeps a peer when
 
-- they live with (or care for someone with) a condition in one of the referral's condition
-  groups (an ``EXISTS`` on ``member_condition`` by member, joined to ``condition`` by code), or
-- they are near: their centroid within ``LOCALITY_BOX_KM`` of the referral's on both axes of the
-  National Grid, or, without a referral centroid, their postcode in the same district (a range
-  on the indexed ``user_account.postcode``). Remote-only referrals skip this: distance is waived.
+- they live with (or care for someone with) one of the referral's conditions, anywhere; or
+- they share a condition group with the referral (an ``EXISTS`` on ``member_condition`` by
+  member, joined to ``condition`` by code) and live within ``LOCALITY_BOX_KM`` (25 km) on both
+  axes of the National Grid — or anywhere, when the support is by phone or video only or the
+  referral has no centroid; or
+- they live within ``NEAR_KM`` (5 km), whatever their condition; or
+- their postcode has no unit centroid and they share a group, or are in the referral's
+  district (a range on the indexed ``user_account.postcode``).
 
+Why these: a peer of another condition group further than 5 km scores at most about 0.55, and
+one of the same group within 25 km scores more unless the support they offer differs; peers
+outside both are rarely worth a coordinator's look, and scoring every peer of a large
+organisation costs more than the query. "Why not?" and proposals score any peer asked about.
 With neither a condition group nor any locality to go on, every matchable peer is scored.
 A peer's live matches are counted for all candidates in one grouped query, never per peer.
 
@@ -49,6 +56,7 @@ from .models import LIVE_MATCH_STATUSES, DeclinedPair, Match, PostcodeCentroid
 from .permissions import can_match
 
 LOCALITY_BOX_KM = 25
+NEAR_KM = 5
 BATCH_CANDIDATES = 50
 
 
@@ -176,33 +184,54 @@ def _matchable(statement: Select) -> Select:
     return statement.where(PeerProfile.approved_at.is_not(None), PeerProfile.paused.is_(False))
 
 
-def _prefilter(statement: Select, facts: ReferralFacts) -> Select:
-    """Keep peers sharing a condition group, or near (see the module docstring)."""
-    keep = []
-    if facts.condition_groups:
-        keep.append(
-            exists()
-            .where(
-                MemberCondition.member_id == PeerProfile.member_id,
-                Condition.code == MemberCondition.condition_code,
-                Condition.group.in_(sorted(facts.condition_groups)),
-            )
-            .correlate(PeerProfile)
+def _box(facts: ReferralFacts, km: float):
+    e, n = facts.centroid
+    metres = round(km * 1000)
+    return and_(
+        PostcodeCentroid.easting.between(e - metres, e + metres),
+        PostcodeCentroid.northing.between(n - metres, n + metres),
+    )
+
+
+def _shares(facts: ReferralFacts, *, codes: bool):
+    """EXISTS a condition of the peer's in the referral's codes (or groups)."""
+    wanted = facts.condition_codes if codes else facts.condition_groups
+    if not wanted:
+        return None
+    column = Condition.code if codes else Condition.group
+    return (
+        exists()
+        .where(
+            MemberCondition.member_id == PeerProfile.member_id,
+            Condition.code == MemberCondition.condition_code,
+            column.in_(sorted(wanted)),
         )
-    if not engine.remote_only(facts):
-        if facts.centroid is not None:
-            e, n = facts.centroid
-            box = LOCALITY_BOX_KM * 1000
-            keep.append(
-                and_(
-                    PostcodeCentroid.easting.between(e - box, e + box),
-                    PostcodeCentroid.northing.between(n - box, n + box),
-                )
-            )
-        if facts.postcode:
-            # Also peers whose postcode has no unit centroid, by district: 'LS6 ' to 'LS6 ~'.
-            prefix = district(facts.postcode) + " "
-            keep.append(User.postcode.between(prefix, prefix + "~"))
+        .correlate(PeerProfile)
+    )
+
+
+def _prefilter(statement: Select, facts: ReferralFacts) -> Select:
+    """Keep the peers worth scoring (see the module docstring)."""
+    same_condition = _shares(facts, codes=True)
+    same_group = _shares(facts, codes=False)
+    locality = not engine.remote_only(facts)
+    keep = [same_condition] if same_condition is not None else []
+    if locality and facts.centroid is not None:
+        wide = _box(facts, LOCALITY_BOX_KM)
+        keep.append(and_(wide, same_group) if same_group is not None else wide)
+        keep.append(_box(facts, NEAR_KM))
+        # A peer whose postcode has no unit centroid: by group, or by district.
+        unplaced = [same_group] if same_group is not None else []
+    elif same_group is not None:
+        keep.append(same_group)
+        unplaced = []
+    else:
+        unplaced = []
+    if locality and facts.postcode:
+        prefix = district(facts.postcode) + " "
+        unplaced.append(User.postcode.between(prefix, prefix + "~"))
+    if unplaced:
+        keep.append(and_(PostcodeCentroid.easting.is_(None), or_(*unplaced)))
     return statement.where(or_(*keep)) if keep else statement
 
 
@@ -236,24 +265,34 @@ def _links(session: Session, model, column, peer_ids) -> dict[int, list[str]]:
     return found
 
 
-def _load_peers(session: Session, statement: Select) -> list[PeerFacts]:
-    """PeerFacts for every peer the statement selects, in a fixed number of queries."""
+def _load_peers(
+    session: Session, statement: Select, unplaced: set[int] | None = None
+) -> list[PeerFacts]:
+    """PeerFacts for every peer the statement selects, in a fixed number of queries.
+    ``unplaced`` collects the ids of peers whose postcode has no unit centroid."""
     rows = session.execute(statement).all()
+    if unplaced is not None:
+        unplaced.update(row.id for row in rows if row.easting is None)
     if not rows:
         return []
-    many = len(rows) > 500  # past SQLite's comfortable IN list: use the statement as a subquery
-    ids = statement.with_only_columns(PeerProfile.id) if many else [row.id for row in rows]
-    members = (
-        statement.with_only_columns(PeerProfile.member_id)
-        if many
-        else [row.member_id for row in rows]
-    )
-    live = _live_counts(session, ids)
-    declined = _declined(session, ids)
-    conditions = _conditions_by_member(session, members)
-    support_types = _links(session, PeerSupportType, PeerSupportType.code, ids)
-    modes = _links(session, PeerMode, PeerMode.code, ids)
-    languages = _links(session, PeerLanguage, PeerLanguage.language, ids)
+    # The ids as lists (re-running the candidate statement as a subquery six times cost more
+    # than sending them), in chunks small enough for SQLite's bound-parameter limit.
+    size = 30_000 if session.get_bind().dialect.name == "postgresql" else 900
+    live: dict[int, int] = {}
+    declined: dict[int, set[int]] = {}
+    conditions: dict[int, list[tuple[str, str, str]]] = {}
+    support_types: dict[int, list[str]] = {}
+    modes: dict[int, list[str]] = {}
+    languages: dict[int, list[str]] = {}
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        ids = [row.id for row in chunk]
+        live.update(_live_counts(session, ids))
+        declined.update(_declined(session, ids))
+        conditions.update(_conditions_by_member(session, [row.member_id for row in chunk]))
+        support_types.update(_links(session, PeerSupportType, PeerSupportType.code, ids))
+        modes.update(_links(session, PeerMode, PeerMode.code, ids))
+        languages.update(_links(session, PeerLanguage, PeerLanguage.language, ids))
     # Postcodes without a unit centroid fall back to their sector's or district's.
     missing = {row.postcode for row in rows if row.easting is None and row.postcode}
     fallback = centroids_for(session, missing) if missing else {}
@@ -350,16 +389,20 @@ class Pool:
 
     peers: dict[int, PeerFacts]
     by_group: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_code: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    unplaced: set[int] = field(default_factory=set)  # no unit centroid of their own
     by_cell: dict[tuple[int, int], set[int]] = field(default_factory=lambda: defaultdict(set))
     by_district: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
 
     @classmethod
-    def of(cls, peers: Iterable[PeerFacts]) -> Pool:
-        pool = cls({peer.id: peer for peer in peers})
+    def of(cls, peers: Iterable[PeerFacts], unplaced: Iterable[int] = ()) -> Pool:
+        pool = cls({peer.id: peer for peer in peers}, unplaced=set(unplaced))
         cell = LOCALITY_BOX_KM * 1000
         for peer in pool.peers.values():
             for group in peer.own_condition_groups | peer.carer_condition_groups:
                 pool.by_group[group].add(peer.id)
+            for code in peer.own_condition_codes | peer.carer_condition_codes:
+                pool.by_code[code].add(peer.id)
             if peer.centroid is not None:
                 pool.by_cell[(peer.centroid[0] // cell, peer.centroid[1] // cell)].add(peer.id)
             if peer.postcode:
@@ -367,22 +410,40 @@ class Pool:
         return pool
 
     def considered(self, facts: ReferralFacts) -> list[PeerFacts]:
-        chosen: set[int] = set()
+        """The same peers ``_prefilter`` keeps, from memory."""
+        grouped: set[int] = set()
         for group in facts.condition_groups:
-            chosen |= self.by_group.get(group, set())
+            grouped |= self.by_group.get(group, set())
+        chosen: set[int] = set()
+        for code in facts.condition_codes:
+            chosen |= self.by_code.get(code, set())
         locality = not engine.remote_only(facts)
+        unplaced: set[int] = set()
         if locality and facts.centroid is not None:
-            cell = LOCALITY_BOX_KM * 1000
+            cell = wide = LOCALITY_BOX_KM * 1000
+            near = NEAR_KM * 1000
             e, n = facts.centroid
-            box = LOCALITY_BOX_KM * 1000
-            for x in range((e - box) // cell, (e + box) // cell + 1):
-                for y in range((n - box) // cell, (n + box) // cell + 1):
+            for x in range((e - wide) // cell, (e + wide) // cell + 1):
+                for y in range((n - wide) // cell, (n + wide) // cell + 1):
                     for peer_id in self.by_cell.get((x, y), ()):
+                        if peer_id in self.unplaced:
+                            continue
                         c = self.peers[peer_id].centroid
-                        if abs(c[0] - e) <= box and abs(c[1] - n) <= box:
+                        dx, dy = abs(c[0] - e), abs(c[1] - n)
+                        if dx <= near and dy <= near:
                             chosen.add(peer_id)
+                        elif (
+                            dx <= wide
+                            and dy <= wide
+                            and (peer_id in grouped or not facts.condition_groups)
+                        ):
+                            chosen.add(peer_id)
+            unplaced = grouped & self.unplaced
+        elif facts.condition_groups:
+            chosen |= grouped
         if locality and facts.postcode:
-            chosen |= self.by_district.get(district(facts.postcode), set())
+            unplaced |= self.by_district.get(district(facts.postcode), set()) & self.unplaced
+        chosen |= unplaced
         if not facts.condition_groups and not (
             locality and (facts.centroid is not None or facts.postcode)
         ):
@@ -426,7 +487,9 @@ def waiting_referrals(session: Session, organisation_id: int, now: datetime) -> 
 
 def batch_pool(session: Session, organisation_id: int) -> Pool:
     statement = _matchable(_peer_rows_statement(organisation_id)).order_by(PeerProfile.id)
-    return Pool.of(_load_peers(session, statement))
+    unplaced: set[int] = set()
+    peers = _load_peers(session, statement, unplaced)
+    return Pool.of(peers, unplaced)
 
 
 def record_candidates_listed(

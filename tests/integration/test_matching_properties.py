@@ -130,6 +130,11 @@ def test_every_hard_rule_holds_in_every_candidate_list_and_proposal(
     net = network()
     referral, peers, _home = build(net, referral_spec, peer_specs)
     found = candidates.candidates_for(session, net.coordinator, referral.id, None, now=NOW)
+    # The batch considers exactly the peers the candidate query does.
+    facts = candidates.referral_facts(session, referral, NOW)
+    queried = {p.id for p in candidates.candidate_peers(session, referral, facts)}
+    pooled = candidates.batch_pool(session, referral.organisation_id).considered(facts)
+    assert {p.id for p in pooled} == queried
     for scored in found:
         index = next(i for i, p in enumerate(peers) if p.id == scored.peer_id)
         assert not broken_rules(referral_spec, peer_specs[index], live_count(session, peers[index]))
