@@ -44,6 +44,7 @@ from .services import account_name, member_account, organisation_account
 
 MAX_DESCRIPTION = 2000
 GIFT_MAX_MINUTES = 100 * 60
+PEER_SUPPORT = "peer_support"  # paid from the organisation's account, given to a person
 OVERDUE_DAYS = 7
 
 
@@ -163,6 +164,14 @@ def validate_exchange(new: NewExchange, today: date) -> None:
         new.receiver.user_id,
     ):
         errors["listing_id"] = "The person who made the listing must be one side of the exchange."
+    if new.category == PEER_SUPPORT and (
+        new.receiver.kind != "organisation" or new.beneficiary is None
+    ):
+        # DOMAIN: the organisation pays peers; the person supported is never charged.
+        errors["category"] = (
+            "Peer support is paid for by the organisation: log it on the person's peer match "
+            "(or choose another kind of help)."
+        )
     if new.beneficiary is not None and (
         new.receiver.kind != "organisation"
         or new.beneficiary.organisation_id != new.receiver.organisation_id

@@ -515,3 +515,16 @@ def test_time_for_a_person_must_be_paid_by_their_own_organisation(session, pair)
             now=utcnow(),
         )
     assert "beneficiary_id" in refused.value.fields
+
+
+def test_peer_support_can_never_charge_the_person_supported(session, pair):
+    peer, person = pair
+    with pytest.raises(ValidationFailed) as refused:
+        ex.record_exchange(
+            session,
+            actor=peer,
+            new=new(account_of(peer), account_of(person), 60, category="peer_support"),
+            now=utcnow(),
+        )
+    assert "category" in refused.value.fields
+    assert account_of(person).balance_minutes == 0

@@ -12,12 +12,16 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.peers import plans
 from app.peers.models import MemberCondition, PeerProfile, Referral, SupportPlan
 from app.peers.plans import PlanDetails, SignOff, SupportLine
+from app.timebank import exchanges as ex
+from app.timebank.services import organisation_account
 from tests.factories import (
     ConfirmedExchangeFactory,
+    CoordinatorFactory,
     ExchangeFactory,
     SignedOffSupportPlanFactory,
     SupportPlanFactory,
     UserFactory,
+    account_of,
 )
 from tests.integration.conftest import NOW, actions, audit_trail
 
@@ -279,12 +283,30 @@ def test_months_are_added_by_the_calendar(start, months, expected):
     assert plans.add_months(start, months) == expected
 
 
+def _peer_support_paid_by_the_organisation(session, peer, person, minutes):
+    coordinator = CoordinatorFactory(organisation=person.organisation)
+    ex.record_exchange(
+        session,
+        actor=coordinator,
+        new=ex.NewExchange(
+            provider=account_of(peer),
+            receiver=organisation_account(session, person.organisation_id),
+            minutes=minutes,
+            category="peer_support",
+            occurred_on=london_date(utcnow()),
+            beneficiary=person,
+        ),
+        now=utcnow(),
+    )
+    session.commit()
+
+
 def test_delivered_hours_count_confirmed_exchanges_received_since_sign_off(session, people):
     today = london_date(utcnow())
     plan = SignedOffSupportPlanFactory(member=people.person)
     helper = UserFactory(organisation=people.person.organisation)
     received = {"provider": helper, "receiver": people.person}
-    ConfirmedExchangeFactory(**received, minutes=60, category="peer_support")
+    _peer_support_paid_by_the_organisation(session, helper, people.person, 60)
     ConfirmedExchangeFactory(**received, minutes=30, category="support_planning")
     ConfirmedExchangeFactory(**received, minutes=45, category="gardening")
     ExchangeFactory(**received, minutes=120, category="cooking")  # pending: not delivered
