@@ -486,6 +486,16 @@ def grant_from_chest(
 # --- reading ------------------------------------------------------------------------------------
 
 
+def _names_member(session: Session, person: User):
+    """The exchanges a member is in: either side, or the person peer support was given to."""
+    account_id = member_account(session, person).id
+    return or_(
+        Exchange.provider_account_id == account_id,
+        Exchange.receiver_account_id == account_id,
+        Exchange.beneficiary_id == person.id,
+    )
+
+
 def exchanges_for(
     session: Session,
     *,
@@ -499,25 +509,13 @@ def exchanges_for(
         person = session.get(User, member_id)
         if person is None or not can_view_member(actor, person):
             raise NotFound("We could not find that member.")
-        account_id = member_account(session, person).id
-        statement = statement.where(
-            or_(
-                Exchange.provider_account_id == account_id,
-                Exchange.receiver_account_id == account_id,
-            )
-        )
+        statement = statement.where(_names_member(session, person))
     elif is_admin(actor):
         pass
     elif is_coordinator(actor):
         statement = statement.where(Exchange.organisation_id == actor.organisation_id)
     else:
-        account_id = member_account(session, actor).id
-        statement = statement.where(
-            or_(
-                Exchange.provider_account_id == account_id,
-                Exchange.receiver_account_id == account_id,
-            )
-        )
+        statement = statement.where(_names_member(session, actor))
     if status:
         statement = statement.where(Exchange.status == status)
     return statement.options(

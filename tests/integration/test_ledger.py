@@ -502,6 +502,9 @@ def test_the_person_supported_confirms_time_paid_by_the_organisation_and_is_neve
     since = london_date(utcnow()) - timedelta(days=1)
     assert ex.minutes_received_by_category(session, person, since=since) == {"peer_support": 90}
     assert ex.minutes_received_by_category(session, stranger, since=since) == {}
+    # it is in the person's own list of exchanges, not in anyone else's
+    assert session.scalars(ex.exchanges_for(session, actor=person)).all() == [exchange]
+    assert session.scalars(ex.exchanges_for(session, actor=stranger)).all() == []
     assert_ledger_consistent(session)
 
 
