@@ -1,0 +1,52 @@
+"""Snapshots of the contribution report, one per organisation, period and disclosure
+
+Revision ID: 0009_report_snapshots
+Revises: 0007_matches
+Create Date: 2026-12-03 10:00:00
+
+The jobs branch adds 0008; the lead re-chains this onto it when the branches merge.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0009_report_snapshots"
+down_revision = "0007_matches"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "report_snapshot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("disclosure", sa.String(length=20), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint(
+            "disclosure IN ('coordinator', 'published')",
+            name=op.f("ck_report_snapshot_disclosure_known"),
+        ),
+        sa.CheckConstraint(
+            "period_start <= period_end", name=op.f("ck_report_snapshot_period_in_order")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisation.id"],
+            name=op.f("fk_report_snapshot_organisation_id_organisation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_snapshot")),
+        sa.UniqueConstraint(
+            "organisation_id",
+            "period_start",
+            "period_end",
+            "disclosure",
+            name="uq_report_snapshot_period",
+        ),
+    )
+
+
+def downgrade():
+    op.drop_table("report_snapshot")
