@@ -35,7 +35,7 @@ class ContributionArgs(Schema):
 
 
 class PeriodSchema(Schema):
-    from_ = fields.String(data_key="from", required=True)
+    from_ = fields.String(data_key="from", attribute="from", required=True)
     to = fields.String(required=True)
 
 
@@ -97,7 +97,12 @@ class ContributionSchema(Schema):
 
 CSV_DOC = {
     "responses": {
-        "200": {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        "200": {
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Contribution"}},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        },
     }
 }
 
