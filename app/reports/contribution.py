@@ -15,7 +15,19 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from ..auth.models import Organisation, User
@@ -218,52 +230,63 @@ def _people(session: Session, organisation_id: int, period: Period, breakdowns: 
         .group_by(sides.c.user_id)
         .subquery("per_person")
     )
-    totals = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(per_person.c.gave), 0),
-            func.coalesce(func.sum(per_person.c.got), 0),
-            func.coalesce(
-                func.sum(case((per_person.c.gave + per_person.c.got == 2, 1), else_=0)), 0
-            ),
-        ).select_from(per_person)
-    ).one()
+    both = case((per_person.c.gave + per_person.c.got == 2, 1), else_=0)
     localities: list[dict[str, Any]] = []
     category_people: dict[str, int] = {}
     month_people: dict[str, int] = {}
-    if breakdowns:
-        district = func.coalesce(_district(), UNKNOWN_DISTRICT).label("district")
-        for row in session.execute(
+    if not breakdowns:
+        totals = session.execute(
             select(
-                district,
                 func.count(),
-                func.sum(per_person.c.minutes_given),
-                func.sum(per_person.c.minutes_received),
-            )
-            .join(User, User.id == per_person.c.user_id)
-            .group_by(district)
-            .order_by(district)
-        ):
-            localities.append(
-                {
-                    "district": row[0],
-                    "people": row[1],
-                    "minutes_given": int(row[2]),
-                    "minutes_received": int(row[3]),
-                }
-            )
-        category_people = dict(
-            session.execute(
-                select(sides.c.category, func.count(func.distinct(sides.c.user_id))).group_by(
-                    sides.c.category
-                )
-            ).all()
+                func.coalesce(func.sum(per_person.c.gave), 0),
+                func.coalesce(func.sum(per_person.c.got), 0),
+                func.coalesce(func.sum(both), 0),
+            ).select_from(per_person)
+        ).one()
+        return tuple(totals), localities, category_people, month_people
+    # With breakdowns the totals are the sums of the districts' rows (each person has one).
+    district = func.coalesce(_district(), UNKNOWN_DISTRICT).label("district")
+    totals = [0, 0, 0, 0]
+    for row in session.execute(
+        select(
+            district,
+            func.count(),
+            func.sum(per_person.c.gave),
+            func.sum(per_person.c.got),
+            func.sum(both),
+            func.sum(per_person.c.minutes_given),
+            func.sum(per_person.c.minutes_received),
         )
-        year, month = extract("year", sides.c.occurred_on), extract("month", sides.c.occurred_on)
-        for y, m, n in session.execute(
-            select(year, month, func.count(func.distinct(sides.c.user_id))).group_by(year, month)
-        ):
-            month_people[f"{int(y):04d}-{int(m):02d}"] = n
+        .join(User, User.id == per_person.c.user_id)
+        .group_by(district)
+        .order_by(district)
+    ):
+        totals = [t + int(n) for t, n in zip(totals, row[1:5], strict=True)]
+        localities.append(
+            {
+                "district": row[0],
+                "people": row[1],
+                "minutes_given": int(row[5]),
+                "minutes_received": int(row[6]),
+            }
+        )
+    # People in each category and month: group to (key, person) first, then count; PostgreSQL
+    # hashes that, where count(DISTINCT …) would sort.
+    pairs = select(sides.c.category, sides.c.user_id).group_by(sides.c.category, sides.c.user_id)
+    pairs = pairs.subquery("category_people")
+    category_people = dict(
+        session.execute(select(pairs.c.category, func.count()).group_by(pairs.c.category)).all()
+    )
+    year = cast(extract("year", sides.c.occurred_on), Integer).label("year")
+    month = cast(extract("month", sides.c.occurred_on), Integer).label("month")
+    monthly = select(year, month, sides.c.user_id).group_by(year, month, sides.c.user_id)
+    monthly = monthly.subquery("month_people")
+    for y, m, n in session.execute(
+        select(monthly.c.year, monthly.c.month, func.count()).group_by(
+            monthly.c.year, monthly.c.month
+        )
+    ):
+        month_people[f"{int(y):04d}-{int(m):02d}"] = n
     return totals, localities, category_people, month_people
 
 
@@ -356,6 +379,10 @@ def compute_contribution(
 ) -> ContributionReport:
     """The exact figures (no permission check: callers are the guarded service, jobs, benches)."""
     organisation_id = organisation.id
+    if breakdowns and session.get_bind().dialect.name == "postgresql":
+        # The breakdowns hash a few hundred thousand (person, month) pairs: with the default
+        # 4 MB they spill to disk. For this transaction only.
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
     report = ContributionReport(organisation_id, period, organisation.hourly_rate_pence)
     exchanges, minutes = session.execute(
         select(func.count(), func.coalesce(func.sum(Exchange.minutes), 0)).where(
@@ -415,8 +442,8 @@ def compute_contribution(
                     "minutes": int(total),
                 }
             )
-        year = extract("year", Exchange.occurred_on)
-        month = extract("month", Exchange.occurred_on)
+        year = cast(extract("year", Exchange.occurred_on), Integer)
+        month = cast(extract("month", Exchange.occurred_on), Integer)
         by_month = {
             f"{int(y):04d}-{int(m):02d}": (count, int(total))
             for y, m, count, total in session.execute(
