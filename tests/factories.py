@@ -37,6 +37,8 @@ from app.peers.models import (
     SupportPlan,
 )
 from app.peers.plans import FIRST_REVIEW_MONTHS, add_months
+from app.reports import services as reports
+from app.reports.models import ReportSnapshot
 from app.timebank import exchanges as ex
 from app.timebank import services as timebank
 from app.timebank.models import Account, DirectoryEntry, Exchange, LedgerTransaction, Leg, Listing
@@ -696,6 +698,31 @@ class ReminderSentFactory(BaseFactory):
     sent_at = factory.LazyFunction(utcnow)
 
 
+# --- reports ------------------------------------------------------------------------------------
+
+
+class ReportSnapshotFactory(BaseFactory):
+    """A month's contribution report kept by ``take_monthly_snapshot`` (which keeps both levels
+    of disclosure; this returns the one asked for). Each organisation's first snapshot is its
+    January 2026."""
+
+    class Meta:
+        model = ReportSnapshot
+        exclude = ("organisation",)
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    organisation_id = factory.SelfAttribute("organisation.id")
+    disclosure = "published"
+
+    @classmethod
+    def _save(cls, model_class, session, args, kwargs):
+        kept = reports.take_monthly_snapshot(
+            session, kwargs["organisation_id"], "2026-01", now=utcnow()
+        )
+        session.commit()
+        return next(s for s in kept if s.disclosure == kwargs["disclosure"])
+
+
 ALL_FACTORIES = [
     OrganisationFactory,
     UserFactory,
@@ -733,6 +760,7 @@ ALL_FACTORIES = [
     NotificationFactory,
     NotificationPreferenceFactory,
     ReminderSentFactory,
+    ReportSnapshotFactory,
 ]
 
 

@@ -36,9 +36,9 @@ def init_api(app: Flask) -> None:
     api.register_converter(IdConverter, id_param_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from . import auth, matching, members, notifications, organisations, peers, timebank
+    from . import auth, matching, members, notifications, organisations, peers, reports, timebank
 
-    for module in (auth, members, organisations, timebank, peers, matching, notifications):
+    for module in (auth, members, organisations, timebank, peers, matching, notifications, reports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)
 

@@ -17,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..audit import AuditEvent
+from ..audit import AuditEvent, record
 from ..errors import Conflict, Forbidden, NotFound, Throttled, ValidationFailed
 from ..mail import queue_email
 from ..postcodes import InvalidPostcode, normalise_postcode
@@ -231,6 +231,16 @@ def update_organisation_settings(
         organisation.auto_confirm_days = auto_confirm_days
     organisation.min_balance_minutes = min_balance_minutes
     organisation.max_balance_minutes = max_balance_minutes
+    if organisation.hourly_rate_pence != hourly_rate_pence:
+        # Reports state who set the rate behind their social value, and when.
+        record(
+            session,
+            actor=actor,
+            action="organisation.hourly_rate_set",
+            object_type="organisation",
+            object_id=organisation.id,
+            organisation_id=organisation.id,
+        )
     organisation.hourly_rate_pence = hourly_rate_pence
     return organisation
 

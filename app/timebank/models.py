@@ -140,6 +140,20 @@ class Exchange(db.Model):
         CheckConstraint("provider_account_id != receiver_account_id", name="two_parties"),
         CheckConstraint(f"status IN {EXCHANGE_STATUSES!r}", name="status_known"),
         Index("ix_exchange_organisation_status_created", "organisation_id", "status", "created_at"),
+        # Reports: a period's confirmed exchanges by index-only scan (the INCLUDE is PostgreSQL's).
+        Index(
+            "ix_exchange_report",
+            "organisation_id",
+            "status",
+            "occurred_on",
+            postgresql_include=[
+                "provider_account_id",
+                "receiver_account_id",
+                "minutes",
+                "category",
+                "match_id",
+            ],
+        ),
     )
 
 

@@ -125,4 +125,12 @@ PAGES: list[Page] = [
     Page("chloe@example.org", "/matches/1", "Your peer, Grace Taylor"),
     Page(MEMBER, "/matches/1", "Page not found", status=404),
     Page(MEMBER, "/matching/batch", "You cannot see this page", status=403),
+    # Reports: the coordinator's exact view, the pack fit to publish, and a member
+    Page(COORDINATOR, "/reports", "Community contribution report"),
+    Page(
+        COORDINATOR,
+        "/reports/pack?start=2026-01-01&end=2026-12-31&disclosure=published",
+        f"{DEMO_ORGANISATION}: what our community gave",
+    ),
+    Page(MEMBER, "/reports", "You cannot see this page", status=403),
 ]

@@ -1,0 +1,1 @@
+"""Reports: the contribution report's figures, disclosure control, exports and snapshots."""

@@ -1,0 +1,65 @@
+"""The contribution report as CSV: the same figures as the JSON, one per line, with a notes row
+stating the disclosure rule. Cells a spreadsheet would run as a formula are made inert."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from . import disclosure as dc
+
+HEADER = ("section", "row", "figure", "value")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+HEADLINE = (
+    "hours_exchanged_minutes",
+    "exchanges",
+    "active_members",
+    "members_giving",
+    "members_receiving",
+    "members_both",
+    "new_members",
+    "peer_matches_introduced",
+    "median_days_signoff_to_introduction",
+    "peer_support_minutes",
+    "peers_giving_support",
+    "social_value_pence",
+    "hourly_rate_pence",
+)
+ROW_KEYS = {"by_category": "category", "by_locality": "district", "by_month": "month"}
+
+
+def safe_cell(value: Any) -> str:
+    """As text; a cell starting like a formula gets a leading apostrophe (OWASP's advice)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    rows: list[tuple[Any, ...]] = [
+        ("period", "", "from", report["period"]["from"]),
+        ("period", "", "to", report["period"]["to"]),
+        ("summary", "", "disclosure", report["disclosure"]),
+    ]
+    rows += [("summary", "", name, report.get(name)) for name in HEADLINE]
+    for name, value in report.get("give_and_get", {}).items():
+        rows.append(("give_and_get", "", name, value))
+    for section, key in ROW_KEYS.items():
+        for row in report.get(section, []):
+            for name, value in row.items():
+                if name not in (key, "name"):
+                    rows.append((section, row[key], name, value))
+    rows.append(("notes", "", "disclosure_rule", dc.rule(report["disclosure"])))
+    rows.append(("notes", "", "hourly_rate_source", report.get("hourly_rate_source", "")))
+    for row in rows:
+        writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()

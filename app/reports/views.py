@@ -1,0 +1,243 @@
+"""Report pages: the contribution report for a period (exact or fit to publish), its printable
+pack, the same pack as PDF and CSV, and the monthly snapshots kept.
+
+Each view parses the request, calls one service in ``services`` and renders; nothing here
+decides a figure or what may be shown.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from ..clock import london_date, utcnow
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..forms import show_domain_error
+from . import disclosure as dc
+from . import services
+from .contribution import Period, parse_period
+from .export import report_csv
+from .forms import ReportForm
+from .models import ReportSnapshot
+from .pdf import html_to_pdf
+
+bp = Blueprint("reports", __name__)
+
+DEFINITIONS = [
+    (
+        "Hours exchanged",
+        "Minutes given in confirmed exchanges on a date in the period, shown as hours; an exchange later reversed does not count.",
+    ),
+    ("Exchanges", "Confirmed exchanges on a date in the period."),
+    (
+        "Active members",
+        "People who gave or received time in a confirmed exchange in the period. The organisation's own account and the community chest are not people.",
+    ),
+    (
+        "Gave, received, both",
+        "Active members who gave time, who received it, and who did both: give and get.",
+    ),
+    ("New members", "People who joined the organisation in the period."),
+    (
+        "Peer matches introduced",
+        "Matches of a person with a peer where both agreed and were put in touch in the period.",
+    ),
+    (
+        "Median days from sign-off to introduction",
+        "For introductions in the period whose referral came from a signed-off support plan: the middle number of days from sign-off to the introduction.",
+    ),
+    (
+        "Peer support",
+        "Minutes peers gave on their matches in the period (paid from the organisation's hours account; the person supported is never charged).",
+    ),
+    (
+        "Social value",
+        "Hours exchanged × the organisation's hourly rate, to the nearest penny (halves rounded up).",
+    ),
+    (
+        "Give and get, planned and delivered",
+        "Planned: the timebank and peer support hours a month in signed-off plans, for the days of the period after sign-off (a month is a twelfth of 365 days). Delivered: minutes those people received in the period, from members or a peer, after their sign-off.",
+    ),
+    (
+        "By locality",
+        "People by the postcode district of their own address (or ‘Not known’); minutes they gave and received.",
+    ),
+]
+
+
+@bp.before_request
+@login_required
+def require_sign_in():
+    """Every page here is for signed-in people."""
+
+
+def _default_period() -> Period:
+    today = london_date(utcnow())
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return Period(first, today)
+
+
+def _asked(form: ReportForm) -> tuple[Period | None, str]:
+    disclosure = form.disclosure.data if form.disclosure.data in dc.DISCLOSURES else dc.COORDINATOR
+    form.disclosure.data = disclosure
+    if "start" not in request.args and "end" not in request.args:
+        period = _default_period()
+        form.start.data, form.end.data = period.start.isoformat(), period.end.isoformat()
+        return period, disclosure
+    try:
+        return parse_period(form.start.data, form.end.data), disclosure
+    except ValidationFailed as error:
+        show_domain_error(form, error, rename={"from": "start", "to": "end"})
+        return None, disclosure
+
+
+def _report(period: Period, disclosure: str) -> dict:
+    return services.contribution_for(
+        db.session, current_user, current_user.organisation_id, period, disclosure, utcnow()
+    )
+
+
+@bp.get("/reports")
+def reports_page():
+    organisation = services.report_organisation(
+        db.session, current_user, current_user.organisation_id
+    )
+    form = ReportForm(request.args)
+    period, disclosure = _asked(form)
+    report = _report(period, disclosure) if period else None
+    snapshots = services.snapshots_for(db.session, current_user, organisation.id)
+    return render_template(
+        "reports/report.html",
+        form=form,
+        report=report,
+        organisation=organisation,
+        definitions=DEFINITIONS,
+        snapshots=snapshots,
+        query={"start": form.start.data, "end": form.end.data, "disclosure": disclosure},
+    )
+
+
+def _pack(report: dict, organisation, *, kept_on=None) -> str:
+    return render_template(
+        "reports/pack.html",
+        report=report,
+        organisation=organisation,
+        definitions=DEFINITIONS,
+        kept_on=kept_on,
+    )
+
+
+def _asked_or_422():
+    form = ReportForm(request.args)
+    period, disclosure = _asked(form)
+    if period is None:
+        raise ValidationFailed(
+            "Choose a period for the report.",
+            fields={name: errors[0] for name, errors in form.errors.items()},
+        )
+    return period, disclosure
+
+
+@bp.get("/reports/pack")
+def report_pack():
+    organisation = services.report_organisation(
+        db.session, current_user, current_user.organisation_id
+    )
+    period, disclosure = _asked_or_422()
+    return _pack(_report(period, disclosure), organisation)
+
+
+@bp.get("/reports/pack.pdf")
+def report_pack_pdf():
+    organisation = services.report_organisation(
+        db.session, current_user, current_user.organisation_id
+    )
+    period, disclosure = _asked_or_422()
+    pdf = html_to_pdf(_pack(_report(period, disclosure), organisation), current_app.static_folder)
+    name = f"contribution-{period.start}-{period.end}-{disclosure}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/reports/contribution.csv")
+def report_csv_download():
+    services.report_organisation(db.session, current_user, current_user.organisation_id)
+    period, disclosure = _asked_or_422()
+    name = f"contribution-{period.start}-{period.end}-{disclosure}.csv"
+    return Response(
+        report_csv(_report(period, disclosure)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/reports/snapshots/<id:snapshot_id>")
+def snapshot_page(snapshot_id: int):
+    organisation = services.report_organisation(
+        db.session, current_user, current_user.organisation_id
+    )
+    kept = {s.id: s for s in services.snapshots_for(db.session, current_user, organisation.id)}
+    snapshot: ReportSnapshot | None = kept.get(snapshot_id)
+    if snapshot is None:
+        raise NotFound("We could not find that report.")
+    return _pack(snapshot.body, organisation, kept_on=london_date(snapshot.created_at))
+
+
+# --- formatting at the edge ---------------------------------------------------------------------
+
+
+def _shown(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def figure(value) -> str:
+    """A count as the page shows it: 1,234; "*" when hidden for publication; "suppressed"."""
+    if value is None:
+        return "suppressed"
+    if value == dc.HIDDEN:
+        return "*"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+def hours(minutes) -> str:
+    if not _shown(minutes):
+        return figure(minutes)
+    return f"{minutes / 60:,.1f}"
+
+
+def pounds(pence) -> str:
+    if not _shown(pence):
+        return figure(pence)
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+def bars(rows: list[dict], label_key: str, value_key: str) -> list[dict]:
+    """Rows for the SVG chart: each bar's share of the largest shown value, in whole per cent."""
+    largest = max((r[value_key] for r in rows if _shown(r[value_key])), default=0)
+    out = []
+    for row in rows:
+        value = row[value_key]
+        share = round(100 * value / largest) if _shown(value) and largest else 0
+        out.append({"label": row.get("name") or row[label_key], "value": value, "share": share})
+    return out
+
+
+@bp.context_processor
+def report_helpers():
+    return {
+        "figure": figure,
+        "hours": hours,
+        "pounds": pounds,
+        "bars": bars,
+        "rule_for": dc.rule,
+    }
