@@ -26,6 +26,8 @@ from ..notifications import services as inbox
 from ..peers.models import PeerProfile, Referral, SupportPlan
 from ..peers.plans import add_months
 from ..postcodes import district
+from ..reports import services as reports
+from ..reports.models import ReportSnapshot
 from ..timebank import exchanges as timebank_exchanges
 from ..timebank.durations import describe_minutes
 from ..timebank.ledger import BalanceLimit
@@ -582,6 +584,20 @@ def run_match_check_ins(session: Session, now: datetime, settings: JobSettings =
     return sent
 
 
+# --- reports ---------------------------------------------------------------------------------
+
+
+def run_report_snapshots(session: Session, now: datetime, settings: JobSettings = DEFAULTS) -> int:
+    """Keep last month's contribution report for every organisation, once (both levels of
+    disclosure), so a figure once published never changes. Returns how many were new."""
+    today = london_date(now)
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    before = session.scalar(select(func.count()).select_from(ReportSnapshot))
+    for organisation_id in session.scalars(select(Organisation.id).order_by(Organisation.id)):
+        reports.take_monthly_snapshot(session, organisation_id, last_month, now)
+    return session.scalar(select(func.count()).select_from(ReportSnapshot)) - before
+
+
 JOBS: dict[str, Callable[[Session, datetime, JobSettings], int]] = {
     "plan_reviews": run_plan_reviews,
     "referral_escalations": run_referral_escalations,
@@ -590,6 +606,7 @@ JOBS: dict[str, Callable[[Session, datetime, JobSettings], int]] = {
     "listing_expiry_reminders": run_listing_expiry_reminders,
     "weekly_digest": run_weekly_digest,
     "match_check_ins": run_match_check_ins,
+    "report_snapshots": run_report_snapshots,
 }
 
 

@@ -9,12 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit import AuditEvent
+from app.auth.models import Organisation
 from app.clock import london_date, utcnow
 from app.jobs import runs
 from app.jobs.models import ReminderSent
 from app.mail import OutboxEmail
 from app.notifications import services as inbox
 from app.notifications.models import Notification
+from app.reports.disclosure import DISCLOSURES
+from app.reports.models import ReportSnapshot
 from app.timebank import exchanges as ex
 from app.timebank.services import member_account, organisation_account
 from tests.factories import (
@@ -367,6 +370,7 @@ def test_run_due_twice_sends_what_running_it_once_sends(session, organisation, c
     session.commit()
     first = runs.run_due(session, NOW)
     notifications, reminders = count(session, Notification), count(session, ReminderSent)
+    assert first.pop("report_snapshots") == 2 * count(session, Organisation)  # both levels
     assert first == {
         "plan_reviews": 2,
         "referral_escalations": 1,
@@ -425,3 +429,19 @@ def test_catching_up_after_months_down_asks_only_for_the_three_month_check_in(se
     [text] = texts(session, match.referral.member)
     assert "3-month check-in" in text
     assert runs.run_due(session, NOW)["match_check_ins"] == 0
+
+
+# --- report snapshots -------------------------------------------------------------------------
+
+
+def test_last_months_report_is_kept_once_for_every_organisation(session, organisation):
+    other = OrganisationFactory()
+    made = runs.run_report_snapshots(session, NOW)
+    kept = session.scalars(select(ReportSnapshot)).all()
+    assert made == len(kept) == 2 * count(session, Organisation)
+    assert {organisation.id, other.id} <= {s.organisation_id for s in kept}
+    assert {s.disclosure for s in kept} == set(DISCLOSURES)
+    last_month = (TODAY.replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert {s.period_start for s in kept} == {last_month}
+    assert runs.run_report_snapshots(session, NOW) == 0  # run again: nothing new
+    assert runs.run_report_snapshots(session, NOW + timedelta(days=3)) == 0  # same month
