@@ -3,7 +3,7 @@ issue 13 asks for (goals: candidate query p99 under 50 ms; a batch of 1,000 unde
 
     .venv/bin/python bench/matching.py [--peers 100000 --referrals 10000 --organisations 10]
 
-1. creates a fresh database (giveandget_matching_bench), runs the migrations and loads OS
+1. creates a fresh database (giveandget_matching_bench, or --database), runs the migrations and loads OS
    Code-Point Open for the areas it uses (units, sectors, districts);
 2. bulk-loads (COPY) the network: organisations, each in two postcode areas, with a coordinator,
    peers (one or two conditions under consent, support types, modes, languages, capacity 1–3,
@@ -92,16 +92,18 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=500)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--database", default=DB, help="a throwaway database: dropped first")
     args = parser.parse_args()
-    url = f"postgresql://postgres@{args.host}/{DB}"
-    subprocess.run(["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", "--force", DB], check=True)
-    sh("createdb", "-h", args.host, "-U", "postgres", DB)
+    db_name = args.database
+    url = f"postgresql://postgres@{args.host}/{db_name}"
+    subprocess.run(["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", "--force", db_name], check=True)
+    sh("createdb", "-h", args.host, "-U", "postgres", db_name)
     os.environ["DATABASE_URL"] = url
     try:
         run(args, url)
     finally:
         if not args.keep:
-            subprocess.run(["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", "--force", DB])
+            subprocess.run(["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", "--force", db_name])
 
 
 def run(args, url: str) -> None:

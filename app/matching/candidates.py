@@ -27,12 +27,13 @@ same prefilter in memory, so a batch and a candidate list agree on who is consid
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -352,14 +353,150 @@ def names_for(session: Session, facts: ReferralFacts) -> dict[str, str]:
     return condition_names(session, facts.condition_codes)
 
 
+# --- the capped candidate list ---------------------------------------------------------------
+#
+# A list of the best ``limit`` (10) does not need the facts of every peer the prefilter keeps
+# (thousands, in a large organisation): ``top_candidates`` reads one light row a peer, in tiers,
+# and builds facts nearest first, ``CAP`` a tier at a time, until no peer left unread could enter
+# the list. Why that gives exactly the list of scoring everyone:
+#
+# - The tiers are by the condition part's ceiling: a peer who shares one of the referral's codes
+#   (the query's ``same_condition`` test) scores at most 1.0 on condition; one who only shares a
+#   group at most 0.6; anyone else at most 0.25 (the engine's values; a carer's own experience
+#   counts less, never more). Support and mode are at most 1.0 each.
+# - Within a tier, peers are read in order of exact squared grid distance (integers, so no
+#   rounding), and locality ``1 / (1 + km / 5)`` only falls with distance. So a peer not yet read
+#   in a tier whose last-read peer is ``d`` km away scores at most the *bound*
+#   ``0.45 × ceiling + 0.30 × locality(d) + 0.20 + 0.05`` (1.0 for locality when the support is
+#   by phone or video only), added and rounded as ``engine._total`` does — each step monotone —
+#   and lies at least ``d`` away, so its rank key is no better than (bound, d rounded, -).
+# - When that is worse than the key of the current ``limit``-th best, no unread peer of the tier
+#   can enter the list; otherwise the tier's next ``CAP`` (doubling) are read, until it is, or
+#   the tier is read to its end. Ties are resolved the safe way: an equal bound and an equal
+#   rounded distance read more.
+# - Peers whose own postcode has no unit centroid (their distance is not known to the query) are
+#   always read, and a referral without a centroid, or a list with no limit, reads everyone.
+#
+# Capacity is pushed into the query (a grouped count of live matches, compared with capacity),
+# since a peer at capacity can never be listed and would otherwise use up a tier's reads; the
+# other hard rules are the engine's, on the facts read. The result is identical to
+# ``engine.rank(facts, candidate_peers(...), limit)``; ``test_matching_candidates_cap`` checks it
+# with a cap of 1 and 2, so that every boundary is crossed.
+
+CAP = 200
+
+
+def _tier_ceilings(facts: ReferralFacts) -> tuple[float, float, float]:
+    return engine.SAME_CONDITION, engine.SAME_GROUP, engine.ANY_CONDITION
+
+
+def _bound_key(facts: ReferralFacts, ceiling: float, km: float) -> tuple[float, float]:
+    locality = 1.0 if engine.remote_only(facts) else 1 / (1 + km / engine.LOCALITY_HALF_KM)
+    parts = {"condition": ceiling, "locality": locality, "support": 1.0, "mode": 1.0}
+    return (-engine._total(parts), round(km, 2))
+
+
+def top_candidates(
+    session: Session, referral: Referral, facts: ReferralFacts, limit: int, names: dict[str, str]
+) -> list[Scored]:
+    """``engine.rank(facts, candidate_peers(...), limit)``, reading only the peers it must."""
+    if facts.centroid is None:
+        return engine.rank(facts, candidate_peers(session, referral, facts), limit, names)
+    same_condition = _shares(facts, codes=True)
+    same_group = _shares(facts, codes=False)
+    live = (
+        select(func.count())
+        .where(
+            Match.peer_profile_id == PeerProfile.id,
+            Match.status.in_(LIVE_MATCH_STATUSES),
+        )
+        .correlate(PeerProfile)
+        .scalar_subquery()
+    )
+    light = (
+        select(
+            PeerProfile.id,
+            PostcodeCentroid.easting,
+            PostcodeCentroid.northing,
+            (same_condition if same_condition is not None else literal(False)).label("code"),
+            (same_group if same_group is not None else literal(False)).label("group"),
+        )
+        .join(User, User.id == PeerProfile.member_id)
+        .outerjoin(PostcodeCentroid, PostcodeCentroid.postcode == User.postcode)
+        .where(
+            PeerProfile.organisation_id == referral.organisation_id,
+            PeerProfile.member_id != referral.member_id,
+            PeerProfile.capacity > live,
+        )
+    )
+    rows = session.execute(_prefilter(_matchable(light), facts)).all()
+    e, n = facts.centroid
+    ceilings = _tier_ceilings(facts)
+    tiers: list[list[tuple[int, int]]] = [[], [], []]
+    unread: list[int] = []
+    for row in rows:
+        if row.easting is None:
+            unread.append(row.id)
+            continue
+        tier = 0 if row.code else 1 if row.group else 2
+        tiers[tier].append(((row.easting - e) ** 2 + (row.northing - n) ** 2, row.id))
+    for tier in tiers:
+        tier.sort()
+    read = [0, 0, 0]
+    step = [CAP, CAP, CAP]
+    loaded: list[PeerFacts] = []
+    for index, tier in enumerate(tiers):
+        unread.extend(peer_id for _, peer_id in tier[: step[index]])
+        read[index] = min(len(tier), step[index])
+    while True:
+        loaded.extend(_load_by_ids(session, referral.organisation_id, unread))
+        ranked = engine.rank(facts, loaded, limit, names)
+        unread = []
+        for index, tier in enumerate(tiers):
+            if read[index] >= len(tier):
+                continue
+            if len(ranked) == limit:
+                last = tier[read[index] - 1][0] if read[index] else 0
+                bound = _bound_key(facts, ceilings[index], math.sqrt(last) / 1000)
+                worst = ranked[-1]
+                worst_key = (
+                    -worst.score,
+                    math.inf if worst.distance_km is None else worst.distance_km,
+                )
+                if bound > worst_key:
+                    continue
+            step[index] *= 2
+            more = tier[read[index] : read[index] + step[index]]
+            unread.extend(peer_id for _, peer_id in more)
+            read[index] += len(more)
+        if not unread:
+            return ranked
+
+
+def _load_by_ids(session: Session, organisation_id: int, ids: list[int]) -> list[PeerFacts]:
+    if not ids:
+        return []
+    size = 30_000 if session.get_bind().dialect.name == "postgresql" else 900
+    found: list[PeerFacts] = []
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        found += _load_peers(
+            session, _peer_rows_statement(organisation_id).where(PeerProfile.id.in_(chunk))
+        )
+    return found
+
+
 def candidates_for(
     session: Session, actor: User, referral_id: int, limit: int | None = 10, *, now: datetime
 ) -> list[Scored]:
     """The best peers for a referral, best first, every hard rule holding for each."""
     referral = get_referral_for_matching(session, actor, referral_id)
     facts = referral_facts(session, referral, now)
+    names = names_for(session, facts)
+    if limit is not None:
+        return top_candidates(session, referral, facts, limit, names)
     peers = candidate_peers(session, referral, facts)
-    return engine.rank(facts, peers, limit=limit, condition_names=names_for(session, facts))
+    return engine.rank(facts, peers, limit=limit, condition_names=names)
 
 
 def why_not(

@@ -36,6 +36,7 @@ facts always give the same order.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -226,7 +227,24 @@ def exclusions(referral: ReferralFacts, peer: PeerFacts) -> list[Exclusion]:
 
 
 def is_eligible(referral: ReferralFacts, peer: PeerFacts) -> bool:
-    return not exclusions(referral, peer)
+    """``not exclusions(referral, peer)``, without writing the messages (ranking asks this of
+    thousands of peers). ``test_matching_engine`` checks the two agree."""
+    if referral.member_id == peer.member_id or not peer.approved or peer.paused:
+        return False
+    if peer.live_matches >= peer.capacity or referral.id in peer.declined_referral_ids:
+        return False
+    if IN_PERSON in referral.modes and IN_PERSON in peer.modes:
+        if peer.dbs_checked_on is None and referral.support_types & NEEDS_DBS_IN_PERSON:
+            return False
+        km = distance_km(referral.centroid, peer.centroid)
+        if km is not None and km > peer.travel_km:
+            return False
+    if referral.languages:
+        wanted = _folded(referral.languages)
+        if wanted and not wanted.keys() & _folded(peer.languages).keys():
+            return False
+    preferred = (referral.peer_gender or "").strip()
+    return not preferred or preferred.casefold() == (peer.gender or "").strip().casefold()
 
 
 def _condition_part(
@@ -298,6 +316,18 @@ def _locality_part(
     return 0.0, []
 
 
+def _total(parts: Mapping[str, float]) -> float:
+    total = sum(WEIGHTS[key] * value for key, value in parts.items())
+    return round(min(1.0, max(0.0, total)), 6)
+
+
+def _support_and_mode(referral: ReferralFacts, peer: PeerFacts) -> tuple[float, float]:
+    offered = referral.support_types & peer.support_types
+    support = len(offered) / len(referral.support_types) if referral.support_types else 1.0
+    mode = 1.0 if not referral.modes or referral.modes & peer.modes else 0.0
+    return support, mode
+
+
 def score(
     referral: ReferralFacts, peer: PeerFacts, condition_names: Mapping[str, str] | None = None
 ) -> Scored:
@@ -307,10 +337,8 @@ def score(
     condition, condition_reasons = _condition_part(referral, peer, names)
     locality, locality_reasons = _locality_part(referral, peer, km)
     offered = referral.support_types & peer.support_types
-    support = len(offered) / len(referral.support_types) if referral.support_types else 1.0
-    mode = 1.0 if not referral.modes or referral.modes & peer.modes else 0.0
+    support, mode = _support_and_mode(referral, peer)
     parts = {"condition": condition, "locality": locality, "support": support, "mode": mode}
-    total = sum(WEIGHTS[key] * value for key, value in parts.items())
     reasons = [*condition_reasons, *locality_reasons]
     reasons += [SUPPORT_REASONS.get(t, f"Offers {t}") for t in sorted(offered)]
     spoken = _folded(peer.languages)
@@ -319,7 +347,7 @@ def score(
     ]
     return Scored(
         peer_id=peer.id,
-        score=round(min(1.0, max(0.0, total)), 6),
+        score=_total(parts),
         distance_km=None if km is None else round(km, 2),
         parts=parts,
         reasons=reasons,
@@ -337,9 +365,27 @@ def rank(
     limit: int | None = 10,
     condition_names: Mapping[str, str] | None = None,
 ) -> list[Scored]:
-    """The eligible peers, best first (score, then nearer, then peer id), at most ``limit``."""
-    scored = [
-        score(referral, peer, condition_names) for peer in peers if is_eligible(referral, peer)
-    ]
-    scored.sort(key=rank_key)
-    return scored if limit is None else scored[:limit]
+    """The eligible peers, best first (score, then nearer, then peer id), at most ``limit``.
+
+    With a limit, every eligible peer's rank key is computed from the same parts ``score`` adds
+    up (``_total``, the same rounding), and the reasons are written only for the ``limit`` best:
+    the order and the figures are exactly those of scoring everyone."""
+    eligible = [peer for peer in peers if is_eligible(referral, peer)]
+    if limit is None or len(eligible) <= limit:
+        scored = [score(referral, peer, condition_names) for peer in eligible]
+        scored.sort(key=rank_key)
+        return scored if limit is None else scored[:limit]
+    keyed = []
+    for peer in eligible:
+        km = distance_km(referral.centroid, peer.centroid)
+        support, mode = _support_and_mode(referral, peer)
+        parts = {
+            "condition": _condition_part(referral, peer, {})[0],
+            "locality": _locality_part(referral, peer, km)[0],
+            "support": support,
+            "mode": mode,
+        }
+        distance = math.inf if km is None else round(km, 2)
+        keyed.append(((-_total(parts), distance, peer.id), peer))
+    best = heapq.nsmallest(limit, keyed, key=lambda pair: pair[0])
+    return [score(referral, peer, condition_names) for _, peer in best]
