@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -396,8 +397,7 @@ def _bound_key(facts: ReferralFacts, ceiling: float, km: float) -> tuple[float, 
     return (-engine._total(parts), round(km, 2))
 
 
-@dataclass(frozen=True)
-class _Light:
+class _Light(NamedTuple):
     """One peer, as the capped list first reads them: their own unit centroid (None when their
     postcode has none) and whether they share one of the referral's codes, or groups."""
 
@@ -518,9 +518,11 @@ def _capped_rank(
     load: Callable[[list[int]], list[PeerFacts]],
     limit: int,
     names: Mapping[str, str] | None,
+    cap: int | None = None,
 ) -> list[Scored]:
     """``engine.rank(facts, <the peers of rows>, limit)``, loading (``load``) only the peers it
-    must: per tier, nearest first, ``CAP`` at a time (see above). ``facts.centroid`` is set."""
+    must: per tier, nearest first, ``cap`` (``CAP``) at first, then doubling (see above); the
+    result is the same whatever the cap. ``facts.centroid`` is set."""
     e, n = facts.centroid
     ceilings = _tier_ceilings(facts)
     tiers: list[list[tuple[int, int]]] = [[], [], []]
@@ -534,7 +536,8 @@ def _capped_rank(
     for tier in tiers:
         tier.sort()
     read = [0, 0, 0]
-    step = [CAP, CAP, CAP]
+    first = CAP if cap is None else cap
+    step = [first, first, first]
     loaded: list[PeerFacts] = []
     for index, tier in enumerate(tiers):
         unread.extend(peer_id for _, peer_id in tier[: step[index]])
@@ -718,7 +721,10 @@ class Pool:
                     bool(groups & (peer.own_condition_groups | peer.carer_condition_groups)),
                 )
             )
-        return _capped_rank(facts, rows, lambda ids: [self.peers[i] for i in ids], limit, None)
+        # Facts are in memory, so the first read is only ``limit`` a tier: scoring is the cost.
+        return _capped_rank(
+            facts, rows, lambda ids: [self.peers[i] for i in ids], limit, None, min(CAP, limit)
+        )
 
     def with_live(self, peer_id: int, extra: int) -> None:
         peer = self.peers[peer_id]
