@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Select, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -396,40 +397,132 @@ def _bound_key(facts: ReferralFacts, ceiling: float, km: float) -> tuple[float, 
     return (-engine._total(parts), round(km, 2))
 
 
-def top_candidates(
-    session: Session, referral: Referral, facts: ReferralFacts, limit: int, names: dict[str, str]
-) -> list[Scored]:
-    """``engine.rank(facts, candidate_peers(...), limit)``, reading only the peers it must."""
-    if facts.centroid is None:
-        return engine.rank(facts, candidate_peers(session, referral, facts), limit, names)
-    same_condition = _shares(facts, codes=True)
-    same_group = _shares(facts, codes=False)
+class _Light(NamedTuple):
+    """One peer, as the capped list first reads them: their own unit centroid (None when their
+    postcode has none) and whether they share one of the referral's codes, or groups."""
+
+    id: int
+    easting: int | None
+    northing: int | None
+    code: bool
+    group: bool
+
+
+def _group_codes(session: Session, facts: ReferralFacts) -> list[str]:
+    """Every condition code in the referral's groups (``condition`` is a small table), so that
+    "shares a group" is a lookup on the indexed ``member_condition.condition_code``."""
+    if not facts.condition_groups:
+        return []
+    return sorted(
+        session.scalars(
+            select(Condition.code).where(Condition.group.in_(sorted(facts.condition_groups)))
+        )
+    )
+
+
+def _light_rows(session: Session, referral: Referral, facts: ReferralFacts) -> list[_Light]:
+    """The peers ``_prefilter`` keeps who have a free place, as light rows; in at most three
+    index-driven queries rather than one over every peer of the organisation:
+
+    - the peers sharing a group, found through ``member_condition.condition_code`` (a peer who
+      shares a code shares its group), each joined to their centroid by primary key; the box
+      and the rest of the prefilter are then applied to these few rows in memory;
+    - the peers within the box (5 km; 25 km with no group to go on), found through the
+      centroid's grid index and ``user_account.postcode``;
+    - the peers of the referral's district whose postcode has no unit centroid.
+
+    Capacity is a grouped count of live matches, joined once."""
     live = (
-        select(func.count())
-        .where(
-            Match.peer_profile_id == PeerProfile.id,
-            Match.status.in_(LIVE_MATCH_STATUSES),
-        )
-        .correlate(PeerProfile)
-        .scalar_subquery()
+        select(Match.peer_profile_id, func.count().label("n"))
+        .where(Match.status.in_(LIVE_MATCH_STATUSES))
+        .group_by(Match.peer_profile_id)
+        .subquery("live")
     )
-    light = (
-        select(
-            PeerProfile.id,
-            PostcodeCentroid.easting,
-            PostcodeCentroid.northing,
-            (same_condition if same_condition is not None else literal(False)).label("code"),
-            (same_group if same_group is not None else literal(False)).label("group"),
+
+    def base(code=None):
+        return (
+            select(
+                PeerProfile.id,
+                PostcodeCentroid.easting,
+                PostcodeCentroid.northing,
+                (code if code is not None else literal(False)).label("code"),
+            )
+            .select_from(PeerProfile)
+            .join(User, User.id == PeerProfile.member_id)
+            .outerjoin(PostcodeCentroid, PostcodeCentroid.postcode == User.postcode)
+            .outerjoin(live, live.c.peer_profile_id == PeerProfile.id)
+            .where(
+                PeerProfile.organisation_id == referral.organisation_id,
+                PeerProfile.approved_at.is_not(None),
+                ~PeerProfile.paused,
+                PeerProfile.member_id != referral.member_id,
+                PeerProfile.capacity > func.coalesce(live.c.n, 0),
+            )
         )
-        .join(User, User.id == PeerProfile.member_id)
-        .outerjoin(PostcodeCentroid, PostcodeCentroid.postcode == User.postcode)
-        .where(
-            PeerProfile.organisation_id == referral.organisation_id,
-            PeerProfile.member_id != referral.member_id,
-            PeerProfile.capacity > live,
+
+    locality = not engine.remote_only(facts)
+    found: dict[int, _Light] = {}
+    group_codes = _group_codes(session, facts)
+    if facts.condition_groups:
+        code = None
+        if facts.condition_codes:
+            code = (
+                exists()
+                .where(
+                    MemberCondition.member_id == PeerProfile.member_id,
+                    MemberCondition.condition_code.in_(sorted(facts.condition_codes)),
+                )
+                .correlate(PeerProfile)
+            )
+        grouped = base(code).where(
+            PeerProfile.member_id.in_(
+                select(MemberCondition.member_id).where(
+                    MemberCondition.condition_code.in_(group_codes)
+                )
+            )
         )
-    )
-    rows = session.execute(_prefilter(_matchable(light), facts)).all()
+        wide = LOCALITY_BOX_KM * 1000
+        e, n = facts.centroid
+        for row in session.execute(grouped):
+            boxed = row.easting is None or (
+                abs(row.easting - e) <= wide and abs(row.northing - n) <= wide
+            )
+            if row.code or not locality or boxed:
+                found[row.id] = _Light(row.id, row.easting, row.northing, bool(row.code), True)
+    elif not locality:
+        # Neither a group nor a locality: every matchable peer.
+        for row in session.execute(base()):
+            found[row.id] = _Light(row.id, row.easting, row.northing, False, False)
+        return list(found.values())
+    if locality:
+        box = _box(facts, NEAR_KM if facts.condition_groups else LOCALITY_BOX_KM)
+        queries = [base().where(box)]
+        if facts.postcode:
+            prefix = district(facts.postcode) + " "
+            queries.append(
+                base().where(
+                    PostcodeCentroid.easting.is_(None),
+                    User.postcode.between(prefix, prefix + "~"),
+                )
+            )
+        for query in queries:
+            for row in session.execute(query):
+                if row.id not in found:
+                    found[row.id] = _Light(row.id, row.easting, row.northing, False, False)
+    return list(found.values())
+
+
+def _capped_rank(
+    facts: ReferralFacts,
+    rows: Iterable[_Light],
+    load: Callable[[list[int]], list[PeerFacts]],
+    limit: int,
+    names: Mapping[str, str] | None,
+    cap: int | None = None,
+) -> list[Scored]:
+    """``engine.rank(facts, <the peers of rows>, limit)``, loading (``load``) only the peers it
+    must: per tier, nearest first, ``cap`` (``CAP``) at first, then doubling (see above); the
+    result is the same whatever the cap. ``facts.centroid`` is set."""
     e, n = facts.centroid
     ceilings = _tier_ceilings(facts)
     tiers: list[list[tuple[int, int]]] = [[], [], []]
@@ -443,13 +536,14 @@ def top_candidates(
     for tier in tiers:
         tier.sort()
     read = [0, 0, 0]
-    step = [CAP, CAP, CAP]
+    first = CAP if cap is None else cap
+    step = [first, first, first]
     loaded: list[PeerFacts] = []
     for index, tier in enumerate(tiers):
         unread.extend(peer_id for _, peer_id in tier[: step[index]])
         read[index] = min(len(tier), step[index])
     while True:
-        loaded.extend(_load_by_ids(session, referral.organisation_id, unread))
+        loaded.extend(load(unread))
         ranked = engine.rank(facts, loaded, limit, names)
         unread = []
         for index, tier in enumerate(tiers):
@@ -471,6 +565,22 @@ def top_candidates(
             read[index] += len(more)
         if not unread:
             return ranked
+
+
+def top_candidates(
+    session: Session, referral: Referral, facts: ReferralFacts, limit: int, names: dict[str, str]
+) -> list[Scored]:
+    """``engine.rank(facts, candidate_peers(...), limit)``, reading only the peers it must."""
+    if facts.centroid is None:
+        return engine.rank(facts, candidate_peers(session, referral, facts), limit, names)
+    rows = _light_rows(session, referral, facts)
+    return _capped_rank(
+        facts,
+        rows,
+        lambda ids: _load_by_ids(session, referral.organisation_id, ids),
+        limit,
+        names,
+    )
 
 
 def _load_by_ids(session: Session, organisation_id: int, ids: list[int]) -> list[PeerFacts]:
@@ -586,6 +696,35 @@ class Pool:
         ):
             chosen = set(self.peers)
         return [self.peers[i] for i in sorted(chosen) if self.peers[i].member_id != facts.member_id]
+
+    def ranked(self, facts: ReferralFacts, limit: int) -> list[Scored]:
+        """``engine.rank(facts, self.considered(facts), limit)``, scoring only the peers it must:
+        the capped list's nearest-first reading per tier (``_capped_rank``), over the peers
+        already in memory. The peers considered are exactly ``considered``'s (the query's);
+        a peer with no free place is left out first, as the query leaves them out, since the
+        engine could never rank them."""
+        considered = self.considered(facts)
+        if facts.centroid is None:
+            return engine.rank(facts, considered, limit)
+        codes, groups = facts.condition_codes, facts.condition_groups
+        rows = []
+        for peer in considered:
+            if peer.capacity <= peer.live_matches:
+                continue
+            own = peer.id not in self.unplaced and peer.centroid is not None
+            rows.append(
+                _Light(
+                    peer.id,
+                    peer.centroid[0] if own else None,
+                    peer.centroid[1] if own else None,
+                    bool(codes & (peer.own_condition_codes | peer.carer_condition_codes)),
+                    bool(groups & (peer.own_condition_groups | peer.carer_condition_groups)),
+                )
+            )
+        # Facts are in memory, so the first read is only ``limit`` a tier: scoring is the cost.
+        return _capped_rank(
+            facts, rows, lambda ids: [self.peers[i] for i in ids], limit, None, min(CAP, limit)
+        )
 
     def with_live(self, peer_id: int, extra: int) -> None:
         peer = self.peers[peer_id]

@@ -615,7 +615,7 @@ def plan_batch(session: Session, actor: User, *, now: datetime) -> BatchPlan:
     pool = candidates.batch_pool(session, organisation_id)
     edges: list[assignment.Candidate] = []
     for facts in referrals:
-        for scored in engine.rank(facts, pool.considered(facts), limit=candidates.BATCH_CANDIDATES):
+        for scored in pool.ranked(facts, candidates.BATCH_CANDIDATES):
             edges.append(assignment.Candidate(facts.id, scored.peer_id, scored.score))
     spare = {peer.id: max(0, peer.capacity - peer.live_matches) for peer in pool.peers.values()}
     waited = {facts.id: facts.waited_days for facts in referrals}

@@ -77,6 +77,9 @@ class MemberCondition(db.Model):
         CheckConstraint(
             f"relationship_kind IN {CONDITION_RELATIONSHIPS!r}", name="relationship_known"
         ),
+        # The capped candidate list finds a referral's condition group's members by code: an
+        # index-only scan.
+        Index("ix_member_condition_code_member", "condition_code", "member_id"),
     )
 
 

@@ -63,3 +63,6 @@ def test_the_capped_list_is_the_list_of_scoring_everyone(
     monkeypatch.setattr(candidates, "CAP", cap)
     capped = candidates.candidates_for(session, net.coordinator, referral.id, limit, now=NOW)
     assert capped == everyone
+    # The batch's in-memory list over the same (considered) peers is the same list too.
+    pool = candidates.batch_pool(session, referral.organisation_id)
+    assert pool.ranked(facts, limit) == engine.rank(facts, pool.considered(facts), limit)
