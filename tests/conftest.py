@@ -12,11 +12,17 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import event, inspect, text
 
 from app import create_app
 from app.extensions import db
 from tests import factories
+
+# Tests assert behaviour, never wall-clock time: Hypothesis's default 200 ms deadline per example
+# turns a busy machine (CI's two cores running the browser layer beside it) into a failure.
+settings.register_profile("giveandget", deadline=None)
+settings.load_profile("giveandget")
 
 USING_POSTGRES = bool(os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"))
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from ..auth.models import Organisation, User
 from ..auth.permissions import COORDINATING_ROLES
 from ..clock import london_date
+from ..errors import Conflict
 from ..matching.models import Match, MatchCheckIn
 from ..notifications import services as inbox
 from ..peers.models import PeerProfile, Referral, SupportPlan
@@ -335,6 +336,7 @@ def run_auto_confirmations(
             Exchange.organisation_id.in_(list(days_by_organisation)),
         )
     ).unique()
+    due: list[tuple[Exchange, int]] = []
     for exchange in list(candidates):
         days = days_by_organisation[exchange.organisation_id]
         due_at = exchange.created_at + timedelta(days=days)
@@ -365,6 +367,9 @@ def run_auto_confirmations(
             continue
         if now < due_at or now < notice_at + timedelta(days=1):
             continue
+        due.append((exchange, days))
+    timebank_exchanges.lock_for_confirmation(session, [exchange.id for exchange, _ in due])
+    for exchange, days in due:
         try:
             with session.begin_nested():
                 timebank_exchanges.confirm_automatically(session, exchange_id=exchange.id, now=now)
@@ -385,6 +390,8 @@ def run_auto_confirmations(
                 settings=settings,
             )
             continue
+        except Conflict:
+            continue  # settled, withdrawn or disputed by someone since it was read: nothing to do
         confirmed += 1
         send_once(
             session,

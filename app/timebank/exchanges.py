@@ -291,6 +291,23 @@ def confirm_exchange(session: Session, *, actor: User, exchange_id: int, now: da
     return exchange
 
 
+def lock_for_confirmation(session: Session, exchange_ids: list[int]) -> None:
+    """Lock several exchanges and every account they touch before confirming any of them: the
+    exchange rows first, then the accounts, each in ascending id order — the order every single
+    confirmation takes them in. A job that confirms many in one transaction therefore queues
+    behind requests instead of deadlocking with them (locking A's accounts, posting, then B's
+    would take account locks out of order)."""
+    if not exchange_ids:
+        return
+    rows = session.execute(
+        select(Exchange.id, Exchange.provider_account_id, Exchange.receiver_account_id)
+        .where(Exchange.id.in_(sorted(set(exchange_ids))))
+        .order_by(Exchange.id)
+        .with_for_update()
+    ).all()
+    ledger.lock_accounts(session, [account for row in rows for account in (row[1], row[2])])
+
+
 def confirm_automatically(session: Session, *, exchange_id: int, now: datetime) -> Exchange:
     """The scheduler confirms a pending exchange nobody disputed (the organisation's
     ``auto_confirm_days``): the same locks and limits as ``confirm_exchange``, with no actor.
