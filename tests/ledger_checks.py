@@ -95,3 +95,44 @@ def empty_committed_tables(engine) -> None:
             ),
             [dict(row) for row in conditions],
         )
+
+
+def seed_busy_organisation(
+    session, organisation, *, coordinators: int, members: int, pending: int, seed: int, on, now
+):
+    """People for a concurrency test: ``coordinators`` and ``members`` in the organisation, and
+    ``pending`` exchanges recorded between random pairs of the members (cooking, 15–60 minutes,
+    occurred ``on``), committed by the caller. Returns (coordinators, members)."""
+    import random
+
+    from app.auth import services as auth
+    from app.timebank import exchanges as ex
+    from app.timebank.services import member_account
+
+    def person(name: str, role: str = "member"):
+        return auth.create_member(
+            session,
+            actor=None,
+            now=now,
+            base_url="http://x",
+            new=auth.NewMember(name=name, role=role, organisation_id=organisation.id),
+        )
+
+    staff = [person(f"Coordinator {n}", "coordinator") for n in range(coordinators)]
+    people = [person(f"Member {n}") for n in range(members)]
+    rng = random.Random(seed)
+    for _ in range(pending):
+        giver, getter = rng.sample(people, 2)
+        ex.record_exchange(
+            session,
+            actor=giver,
+            new=ex.NewExchange(
+                provider=member_account(session, giver),
+                receiver=member_account(session, getter),
+                minutes=rng.choice([15, 30, 45, 60]),
+                category="cooking",
+                occurred_on=on,
+            ),
+            now=now,
+        )
+    return staff, people

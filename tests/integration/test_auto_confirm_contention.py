@@ -26,7 +26,11 @@ from app.timebank import exchanges as ex
 from app.timebank.models import Exchange
 from app.timebank.services import member_account
 from tests.integration.test_ledger_contention import deadlocks_counted, settle_statistics
-from tests.ledger_checks import assert_ledger_invariants, empty_committed_tables
+from tests.ledger_checks import (
+    assert_ledger_invariants,
+    empty_committed_tables,
+    seed_busy_organisation,
+)
 
 pytestmark = pytest.mark.postgres_only
 
@@ -46,33 +50,16 @@ def due_network(app, postgres_only):
         )
         organisation.auto_confirm_days = 14
 
-        def person(name: str, role: str = "member"):
-            return auth.create_member(
-                session,
-                actor=None,
-                now=now,
-                base_url="http://x",
-                new=auth.NewMember(name=name, role=role, organisation_id=organisation.id),
-            )
-
-        coordinators = [person(f"Coordinator {n}", "coordinator") for n in range(RECORDERS)]
-        members = [person(f"Member {n}") for n in range(MEMBERS)]
-        rng = random.Random(3)
-        long_ago = london_date(now) - timedelta(days=20)
-        for _ in range(PENDING):
-            giver, getter = rng.sample(members, 2)
-            ex.record_exchange(
-                session,
-                actor=giver,
-                new=ex.NewExchange(
-                    provider=member_account(session, giver),
-                    receiver=member_account(session, getter),
-                    minutes=rng.choice([15, 30, 45]),
-                    category="cooking",
-                    occurred_on=long_ago,
-                ),
-                now=now,
-            )
+        coordinators, members = seed_busy_organisation(
+            session,
+            organisation,
+            coordinators=RECORDERS,
+            members=MEMBERS,
+            pending=PENDING,
+            seed=3,
+            on=london_date(now) - timedelta(days=20),
+            now=now,
+        )
         session.execute(update(Exchange).values(created_at=now - timedelta(days=20)))
         session.commit()
         # The notices go out first; the confirmations a day later.

@@ -28,10 +28,12 @@ from app import create_app
 from app.auth import services as auth
 from app.clock import london_date, utcnow
 from app.extensions import db
-from app.timebank import exchanges as ex
 from app.timebank.models import Exchange
-from app.timebank.services import member_account
-from tests.ledger_checks import assert_ledger_invariants, empty_committed_tables
+from tests.ledger_checks import (
+    assert_ledger_invariants,
+    empty_committed_tables,
+    seed_busy_organisation,
+)
 
 pytestmark = pytest.mark.postgres_only
 
@@ -96,38 +98,21 @@ def hot_network(busy_app):
             max_balance_minutes=240,
         )
 
-        def person(name: str, role: str = "member"):
-            return auth.create_member(
-                session,
-                actor=None,
-                now=now,
-                base_url="http://x",
-                new=auth.NewMember(name=name, role=role, organisation_id=organisation.id),
-            )
-
-        coordinators = [person(f"Coordinator {n}", "coordinator") for n in range(THREADS)]
-        members = [person(f"Member {n}") for n in range(HOT_MEMBERS)]
-        rng = random.Random(11)
-        yesterday = london_date(now) - timedelta(days=1)
-        for _ in range(PENDING):
-            giver, getter = rng.sample(members, 2)
-            ex.record_exchange(
-                session,
-                actor=giver,
-                new=ex.NewExchange(
-                    provider=member_account(session, giver),
-                    receiver=member_account(session, getter),
-                    minutes=rng.choice([15, 30, 45, 60]),
-                    category="cooking",
-                    occurred_on=yesterday,
-                ),
-                now=now,
-            )
+        coordinators, members = seed_busy_organisation(
+            session,
+            organisation,
+            coordinators=THREADS,
+            members=HOT_MEMBERS,
+            pending=PENDING,
+            seed=11,
+            on=london_date(now) - timedelta(days=1),
+            now=now,
+        )
         network = {
             "coordinator_tokens": [auth.issue_api_token(session, c, now) for c in coordinators],
             "member_tokens": {m.id: auth.issue_api_token(session, m, now) for m in members},
             "member_ids": [m.id for m in members],
-            "yesterday": yesterday.isoformat(),
+            "yesterday": (london_date(now) - timedelta(days=1)).isoformat(),
         }
         session.commit()
         network["pending_ids"] = list(session.scalars(select(Exchange.id)))
