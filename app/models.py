@@ -14,10 +14,18 @@ from .peers.models import (  # noqa: F401
     PeerLanguage,
     PeerMode,
     PeerProfile,
+    MemberVoice,
     PeerSupportType,
+    PlanOutcome,
+    PlanReview,
     PlanSupport,
+    PlanVersion,
     Referral,
+    ReviewOutcome,
     SupportPlan,
+    VoiceTag,
+    VoiceTheme,
+    WellbeingAnswer,
 )
 from .reports.models import ReportSnapshot  # noqa: F401
 from .timebank.models import (  # noqa: F401

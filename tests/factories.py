@@ -33,11 +33,19 @@ from app.peers.models import (
     PeerMode,
     PeerProfile,
     PeerSupportType,
+    MemberVoice,
+    PlanOutcome,
+    PlanReview,
     PlanSupport,
+    PlanVersion,
+    ReviewOutcome,
+    VoiceTag,
+    VoiceTheme,
+    WellbeingAnswer,
     Referral,
     SupportPlan,
 )
-from app.peers.plans import FIRST_REVIEW_MONTHS, add_months
+from app.peers.plans import FIRST_REVIEW_MONTHS, add_months, version_row_of
 from app.reports import services as reports
 from app.reports.models import ReportSnapshot
 from app.timebank import exchanges as ex
@@ -462,6 +470,23 @@ class SupportPlanFactory(BaseFactory):
     created_at = factory.LazyFunction(utcnow)
     supports = factory.LazyFunction(_default_supports)
 
+    @factory.post_generation
+    def version_row(obj, create, extracted, **kwargs):
+        """Version 1's row, as ``create_plan`` writes it (signed off when the plan is)."""
+        if not create:
+            return
+        session = _session()
+        session.add(
+            version_row_of(
+                obj,
+                created_by_id=obj.created_by_id,
+                created_at=obj.created_at,
+                signed_off_at=obj.signed_off_at,
+                signed_off_by_id=obj.signed_off_by_id,
+            )
+        )
+        session.commit()
+
 
 DraftSupportPlanFactory = SupportPlanFactory
 
@@ -499,6 +524,130 @@ class PlanSupportFactory(BaseFactory):
     provider = ""
     type = "community"
     hours_per_month = 4
+
+
+class PlanVersionFactory(BaseFactory):
+    """A later version of a signed-off plan, agreed with a reason (supports and outcomes are the
+    plan's rows of that number)."""
+
+    plan = factory.SubFactory(SignedOffSupportPlanFactory)
+    plan_id = factory.SelfAttribute("plan.id")
+    number = 2
+    budget_pence = factory.SelfAttribute("plan.budget_pence")
+    management = factory.SelfAttribute("plan.management")
+    reason = "Agreed with the NHS team at the review"
+    changes = factory.LazyFunction(lambda: ["Budget changed"])
+    created_by_id = factory.SelfAttribute("plan.created_by_id")
+    created_at = factory.LazyFunction(utcnow)
+
+    class Meta:
+        model = PlanVersion
+        exclude = ("plan",)
+
+
+class PlanOutcomeFactory(BaseFactory):
+    class Meta:
+        model = PlanOutcome
+        exclude = ("plan",)
+
+    plan = factory.SubFactory(SignedOffSupportPlanFactory, outcomes=[])
+    plan_id = factory.SelfAttribute("plan.id")
+    version = 1
+    position = factory.Sequence(int)
+    text = "See my grandchildren every week"
+
+
+class PlanReviewFactory(BaseFactory):
+    """A review of a signed-off plan's version 1 at its due date, done by its coordinator."""
+
+    class Meta:
+        model = PlanReview
+        exclude = ("plan",)
+
+    plan = factory.SubFactory(SignedOffSupportPlanFactory)
+    plan_id = factory.SelfAttribute("plan.id")
+    organisation_id = factory.SelfAttribute("plan.organisation_id")
+    member_id = factory.SelfAttribute("plan.member_id")
+    plan_version = 1
+    due_on = factory.SelfAttribute("plan.next_review_on")
+    reviewed_on = factory.LazyFunction(_today)
+    next_review_on = factory.LazyAttribute(lambda o: add_months(o.reviewed_on, 12))
+    recorded_by_id = factory.SelfAttribute("plan.created_by_id")
+    created_at = factory.LazyFunction(utcnow)
+
+
+class ReviewOutcomeFactory(BaseFactory):
+    class Meta:
+        model = ReviewOutcome
+        exclude = ("review",)
+
+    review = factory.SubFactory(PlanReviewFactory)
+    review_id = factory.SelfAttribute("review.id")
+    outcome_id = factory.LazyAttribute(
+        lambda o: PlanOutcomeFactory(plan=_session().get(SupportPlan, o.review.plan_id)).id
+    )
+    status = "achieved"
+    comment = "I go every Saturday now"
+
+
+class WellbeingAnswerFactory(BaseFactory):
+    """An answer at sign-off."""
+
+    class Meta:
+        model = WellbeingAnswer
+        exclude = ("plan",)
+
+    plan = factory.SubFactory(SignedOffSupportPlanFactory)
+    plan_id = factory.SelfAttribute("plan.id")
+    member_id = factory.SelfAttribute("plan.member_id")
+    organisation_id = factory.SelfAttribute("plan.organisation_id")
+    occasion = "sign_off"
+    question_code = "in_control"
+    score = 2
+    answered_on = factory.LazyFunction(_today)
+
+
+class MemberVoiceFactory(BaseFactory):
+    """What someone said at a review, with permission to quote it."""
+
+    class Meta:
+        model = MemberVoice
+        exclude = ("review",)
+
+    review = factory.SubFactory(PlanReviewFactory)
+    review_id = factory.SelfAttribute("review.id")
+    organisation_id = factory.SelfAttribute("review.organisation_id")
+    member_id = factory.SelfAttribute("review.member_id")
+    source = "review"
+    what_worked = "Having someone who gets it"
+    what_did_not = "Waiting for the taxi money"
+    quote_permission = True
+    said_on = factory.LazyFunction(_today)
+
+
+class VoiceThemeFactory(BaseFactory):
+    class Meta:
+        model = VoiceTheme
+        exclude = ("organisation",)
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    organisation_id = factory.SelfAttribute("organisation.id")
+    name = factory.Sequence(lambda n: f"Theme {n}")
+
+
+class VoiceTagFactory(BaseFactory):
+    class Meta:
+        model = VoiceTag
+        exclude = ("voice",)
+
+    voice = factory.SubFactory(MemberVoiceFactory)
+    voice_id = factory.SelfAttribute("voice.id")
+    theme_id = factory.LazyAttribute(
+        lambda o: VoiceThemeFactory(
+            organisation=_session().get(Organisation, o.voice.organisation_id)
+        ).id
+    )
+    tagged_by_id = factory.SelfAttribute("voice.member_id")
 
 
 class ReferralFactory(BaseFactory):
@@ -752,6 +901,14 @@ ALL_FACTORIES = [
     SupportPlanFactory,
     SignedOffSupportPlanFactory,
     PlanSupportFactory,
+    PlanVersionFactory,
+    PlanOutcomeFactory,
+    PlanReviewFactory,
+    ReviewOutcomeFactory,
+    WellbeingAnswerFactory,
+    MemberVoiceFactory,
+    VoiceThemeFactory,
+    VoiceTagFactory,
     ReferralFactory,
     IdempotencyRecordFactory,
     AuditEventFactory,

@@ -26,6 +26,10 @@ MANAGEMENT = ("notional", "third_party", "direct_payment", "mixed")
 GIVE_AND_GET_TYPES = ("timebank", "peer", "community", "family")
 REFERRAL_STATUSES = ("waiting", "proposed", "matched", "closed")
 CONDITION_RELATIONSHIPS = ("own", "carer")
+REVIEW_OUTCOME_STATUSES = ("achieved", "partly", "not_yet", "no_longer_wanted")
+DELIVERY_ANSWERS = ("as_planned", "partly", "not_delivered")
+WELLBEING_OCCASIONS = ("sign_off", "review")
+VOICE_SOURCES = ("review", "match")
 
 
 class Condition(db.Model):
@@ -234,18 +238,24 @@ class PeerProfile(db.Model):
 
 class SupportPlan(db.Model):
     """One person's plan: what matters to them, their budget and how it is managed, and the
-    supports that meet their outcomes, paid and give-and-get."""
+    supports that meet their outcomes, paid and give-and-get.
+
+    A plan has versions (``PlanVersion``): a draft is written in place as version 1; once signed
+    off a plan is never edited in place, and a change makes a new version. The columns here,
+    ``supports`` and ``outcome_items`` are the current version's (``version``); each version's
+    own copy is its ``PlanVersion`` row with the supports and outcomes of that number.
+    """
 
     __tablename__ = "support_plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     budget_pence: Mapped[int] = mapped_column(default=0)
     management: Mapped[str] = mapped_column(String(20), default="notional")
     # For a mixed budget: how much of it each way, summing to the budget.
     split_pence: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
-    outcomes: Mapped[list[str]] = mapped_column(JSON, default=list)
     started_without_money: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     signed_off_at: Mapped[datetime | None]
@@ -258,23 +268,119 @@ class SupportPlan(db.Model):
 
     member: Mapped[User] = relationship(foreign_keys=[member_id])
     supports: Mapped[list[PlanSupport]] = relationship(
-        back_populates="plan", order_by="PlanSupport.id", cascade="all, delete-orphan"
+        primaryjoin="and_(SupportPlan.id == foreign(PlanSupport.plan_id), "
+        "SupportPlan.version == foreign(PlanSupport.version))",
+        order_by="PlanSupport.id",
+        cascade="all, delete-orphan",
+        overlaps="plan",
+    )
+    outcome_items: Mapped[list[PlanOutcome]] = relationship(
+        primaryjoin="and_(SupportPlan.id == foreign(PlanOutcome.plan_id), "
+        "SupportPlan.version == foreign(PlanOutcome.version))",
+        order_by="PlanOutcome.position",
+        cascade="all, delete-orphan",
     )
 
     __table_args__ = (
         CheckConstraint("budget_pence >= 0", name="budget_not_negative"),
         CheckConstraint(f"management IN {MANAGEMENT!r}", name="management_known"),
         CheckConstraint("status IN ('draft', 'signed_off')", name="status_known"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The current version's outcomes as the person wrote them, in order."""
+        return [item.text for item in self.outcome_items]
+
+    @outcomes.setter
+    def outcomes(self, values: list[str]) -> None:
+        """Write the current version's outcomes (a draft, or a new version being made)."""
+        existing = {item.text: item for item in self.outcome_items}
+        kept = []
+        for position, value in enumerate(dict.fromkeys(values or [])):
+            item = existing.get(value) or PlanOutcome(text=value)
+            item.position = position
+            item.version = self.version or 1
+            kept.append(item)
+        self.outcome_items[:] = kept
+
+
+class PlanVersion(db.Model):
+    """One version of a plan as it was agreed: its money, who made it, when and why, and what
+    changed from the one before. Its supports and outcomes are the plan's rows of this number.
+    Version 1 is the plan as written and signed off; a later version is agreed with the NHS team
+    and current from the moment it is recorded."""
+
+    __tablename__ = "plan_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id"), index=True)
+    number: Mapped[int]
+    budget_pence: Mapped[int] = mapped_column(default=0)
+    management: Mapped[str] = mapped_column(String(20), default="notional")
+    split_pence: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    started_without_money: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signed_off_at: Mapped[datetime | None]
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    supports: Mapped[list[PlanSupport]] = relationship(
+        primaryjoin="and_(PlanVersion.plan_id == foreign(PlanSupport.plan_id), "
+        "PlanVersion.number == foreign(PlanSupport.version))",
+        order_by="PlanSupport.id",
+        viewonly=True,
+    )
+    outcome_items: Mapped[list[PlanOutcome]] = relationship(
+        primaryjoin="and_(PlanVersion.plan_id == foreign(PlanOutcome.plan_id), "
+        "PlanVersion.number == foreign(PlanOutcome.version))",
+        order_by="PlanOutcome.position",
+        viewonly=True,
+    )
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint(f"management IN {MANAGEMENT!r}", name="management_known"),
+        CheckConstraint("budget_pence >= 0", name="budget_not_negative"),
+    )
+
+    @property
+    def outcomes(self) -> list[str]:
+        return [item.text for item in self.outcome_items]
+
+
+class PlanOutcome(db.Model):
+    """An outcome in a version of a plan, in the person's own words. Reviews rate these rows, so
+    an outcome of an earlier version keeps its reviews when the plan changes."""
+
+    __tablename__ = "plan_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id"))
+    version: Mapped[int] = mapped_column(default=1)
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_plan_outcome_plan_version", "plan_id", "version"),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
 
 
 class PlanSupport(db.Model):
-    """A support in a plan: paid from the budget (annual pence), or give-and-get (hours a month)."""
+    """A support in a version of a plan: paid from the budget (annual pence), or give-and-get
+    (hours a month)."""
 
     __tablename__ = "plan_support"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     kind: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text)
     provider: Mapped[str] = mapped_column(String(200), default="")
@@ -282,7 +388,7 @@ class PlanSupport(db.Model):
     type: Mapped[str | None] = mapped_column(String(20))
     hours_per_month: Mapped[int | None]
 
-    plan: Mapped[SupportPlan] = relationship(back_populates="supports")
+    plan: Mapped[SupportPlan] = relationship(overlaps="supports")
 
     __table_args__ = (
         CheckConstraint("kind IN ('paid', 'give_and_get')", name="kind_known"),
@@ -292,7 +398,158 @@ class PlanSupport(db.Model):
             f"AND type IN {GIVE_AND_GET_TYPES!r})",
             name="fields_for_kind",
         ),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
+
+
+class PlanReview(db.Model):
+    """A review of a version of a plan, for the review date it was due: how each outcome went,
+    whether the supports were delivered as planned (with the ledger's figures shown beside
+    them), what changes, and the next review date. Done by the person themselves online, or by
+    a coordinator with or for them. One review per due date."""
+
+    __tablename__ = "plan_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    plan_version: Mapped[int]
+    due_on: Mapped[date]
+    reviewed_on: Mapped[date]
+    next_review_on: Mapped[date]
+    paid_delivery: Mapped[str | None] = mapped_column(String(20))
+    give_and_get_delivery: Mapped[str | None] = mapped_column(String(20))
+    delivery_comment: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[str] = mapped_column(Text, default="")
+    # What the ledger showed beside the answers, so the review reads as it was made.
+    planned_minutes: Mapped[int] = mapped_column(default=0)
+    delivered_minutes: Mapped[int] = mapped_column(default=0)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    by_the_person: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    outcomes: Mapped[list[ReviewOutcome]] = relationship(
+        order_by="ReviewOutcome.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "due_on"),
+        CheckConstraint("next_review_on > reviewed_on", name="next_after_review"),
+        CheckConstraint(
+            f"paid_delivery IS NULL OR paid_delivery IN {DELIVERY_ANSWERS!r}",
+            name="paid_delivery_known",
+        ),
+        CheckConstraint(
+            f"give_and_get_delivery IS NULL OR give_and_get_delivery IN {DELIVERY_ANSWERS!r}",
+            name="give_and_get_delivery_known",
+        ),
+    )
+
+
+class ReviewOutcome(db.Model):
+    """How one outcome went, at one review, with a sentence in the person's words."""
+
+    __tablename__ = "review_outcome"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("plan_review.id"), index=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("plan_outcome.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    outcome: Mapped[PlanOutcome] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("review_id", "outcome_id"),
+        CheckConstraint(f"status IN {REVIEW_OUTCOME_STATUSES!r}", name="status_known"),
+    )
+
+
+class WellbeingAnswer(db.Model):
+    """One answer to one wellbeing question, at sign-off or at a review, on a 4-point scale."""
+
+    __tablename__ = "wellbeing_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("support_plan.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    occasion: Mapped[str] = mapped_column(String(10))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("plan_review.id"), index=True)
+    question_code: Mapped[str] = mapped_column(String(40))
+    score: Mapped[int]
+    answered_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 4", name="score_on_scale"),
+        CheckConstraint(f"occasion IN {WELLBEING_OCCASIONS!r}", name="occasion_known"),
+        CheckConstraint(
+            "(occasion = 'review') = (review_id IS NOT NULL)", name="review_for_review"
+        ),
+    )
+
+
+class MemberVoice(db.Model):
+    """What a person said worked and did not, at a review or when a match closed, and whether
+    their words (never their name) may be quoted to commissioners."""
+
+    __tablename__ = "member_voice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("plan_review.id"), unique=True)
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("peer_match.id"))
+    what_worked: Mapped[str] = mapped_column(Text, default="")
+    what_did_not: Mapped[str] = mapped_column(Text, default="")
+    quote_permission: Mapped[bool] = mapped_column(default=False)
+    said_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    tags: Mapped[list[VoiceTag]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint(f"source IN {VOICE_SOURCES!r}", name="source_known"),
+        CheckConstraint(
+            "(source = 'review' AND review_id IS NOT NULL) OR "
+            "(source = 'match' AND match_id IS NOT NULL)",
+            name="source_linked",
+        ),
+    )
+
+
+class VoiceTheme(db.Model):
+    """A theme from the short list an organisation keeps, to tag what members said with."""
+
+    __tablename__ = "voice_theme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    retired: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+
+class VoiceTag(db.Model):
+    """A coordinator's tag of something a member said with one of the organisation's themes."""
+
+    __tablename__ = "voice_tag"
+
+    voice_id: Mapped[int] = mapped_column(
+        ForeignKey("member_voice.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[int] = mapped_column(ForeignKey("voice_theme.id"), primary_key=True)
+    tagged_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    tagged_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    theme: Mapped[VoiceTheme] = relationship()
 
 
 class Referral(db.Model):

@@ -65,3 +65,13 @@ def can_see_peer_notes(actor: User, profile: PeerProfile) -> bool:
 def sees_organisation_queue(actor: User) -> bool:
     """Coordinators list their organisation's plans and referrals; members only their own."""
     return is_coordinator(actor)
+
+
+def can_review_plan(actor: User, plan: SupportPlan) -> bool:
+    """The person reviews their own plan online, or a coordinator records it with or for them."""
+    return can_see_plan(actor, plan)
+
+
+def can_tag_voice(actor: User, organisation_id: int) -> bool:
+    """The organisation's coordinators read what members said and tag it with themes."""
+    return coordinates_health_data(actor, organisation_id)

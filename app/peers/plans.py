@@ -1,4 +1,10 @@
-"""Support plans: money and give-and-get side by side, sign-off, and the review schedule.
+"""Support plans: money and give-and-get side by side, sign-off, versions and the review
+schedule.
+
+A draft is written in place (it is version 1 until sign-off). A signed-off plan is never edited
+in place: every change (the details, a support added or taken out) makes a new version, current
+at once, with what changed, when, by whom and why; the earlier versions keep their supports and
+outcomes (and the reviews that rated them).
 
 Give-and-get delivered so far is counted from the ledger: confirmed (not reversed) exchanges the
 person received since the plan started — peer support and help with a plan count as "peer",
@@ -20,8 +26,15 @@ from ..auth.permissions import coordinates_health_data
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..timebank import exchanges as timebank_exchanges
-from . import conditions, profiles, referrals
-from .models import GIVE_AND_GET_TYPES, MANAGEMENT, PlanSupport, Referral, SupportPlan
+from . import conditions, profiles, referrals, wellbeing
+from .models import (
+    GIVE_AND_GET_TYPES,
+    MANAGEMENT,
+    PlanSupport,
+    PlanVersion,
+    Referral,
+    SupportPlan,
+)
 from .permissions import can_manage_plan, can_see_plan, can_write_plans, sees_organisation_queue
 
 MAX_BUDGET_PENCE = 10_000_000_00  # ten million pounds a year: anything above is a typing error
@@ -56,6 +69,8 @@ class PlanDetails:
     outcomes: list[str] = field(default_factory=list)
     supports: list[SupportLine] = field(default_factory=list)
     started_without_money: bool = False
+    # Why a signed-off plan changed (the change agreed with the NHS team); unused for a draft.
+    reason: str = ""
 
 
 def _validate(details: PlanDetails) -> None:
@@ -119,6 +134,8 @@ def create_plan(
     plan.supports = [_support(line) for line in details.supports]
     session.add(plan)
     session.flush()
+    session.add(version_row_of(plan, created_by_id=actor.id, created_at=now))
+    session.flush()
     audit.record(
         session,
         actor=actor,
@@ -160,14 +177,159 @@ def _support(line: SupportLine) -> PlanSupport:
     )
 
 
-def update_plan(
+MAX_REASON = 2000
+
+
+def version_row_of(plan: SupportPlan, *, created_by_id: int, created_at: datetime, **extra):
+    """The ``PlanVersion`` row holding the plan's current money and settings."""
+    return PlanVersion(
+        plan_id=plan.id,
+        number=plan.version,
+        budget_pence=plan.budget_pence,
+        management=plan.management,
+        split_pence=dict(plan.split_pence or {}),
+        started_without_money=plan.started_without_money,
+        created_by_id=created_by_id,
+        created_at=created_at,
+        **extra,
+    )
+
+
+def current_version_row(session: Session, plan: SupportPlan) -> PlanVersion | None:
+    return session.scalar(
+        select(PlanVersion).where(
+            PlanVersion.plan_id == plan.id, PlanVersion.number == plan.version
+        )
+    )
+
+
+def details_of(plan: SupportPlan) -> PlanDetails:
+    """The plan as it stands, as details a change starts from."""
+    return PlanDetails(
+        member_id=plan.member_id,
+        budget_pence=plan.budget_pence,
+        management=plan.management,
+        split_pence=dict(plan.split_pence or {}),
+        outcomes=list(plan.outcomes),
+        supports=[
+            SupportLine(
+                kind=s.kind,
+                description=s.description,
+                annual_pence=s.annual_pence,
+                provider=s.provider,
+                type=s.type,
+                hours_per_month=s.hours_per_month,
+            )
+            for s in plan.supports
+        ],
+        started_without_money=plan.started_without_money,
+    )
+
+
+def _line_text(line) -> str:
+    if line.kind == "paid":
+        pence = line.annual_pence or 0
+        return f"{line.description} (paid, £{pence // 100:,}.{pence % 100:02d} a year)"
+    return f"{line.description} ({line.type}, {line.hours_per_month} hours a month)"
+
+
+def _pounds(pence: int) -> str:
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+def describe_changes(before: PlanDetails, after: PlanDetails) -> list[str]:
+    """What changed from one version to the next, in plain words, one line a change."""
+    changes: list[str] = []
+    if before.budget_pence != after.budget_pence:
+        changes.append(
+            f"Budget changed from {_pounds(before.budget_pence)} to "
+            f"{_pounds(after.budget_pence)} a year."
+        )
+    if before.management != after.management:
+        changes.append(
+            f"Managed {after.management.replace('_', ' ')} instead of "
+            f"{before.management.replace('_', ' ')}."
+        )
+    elif after.management == "mixed" and (before.split_pence or {}) != (after.split_pence or {}):
+        changes.append("The split of the mixed budget changed.")
+    if before.started_without_money != after.started_without_money:
+        changes.append("Whether the plan starts without money changed.")
+    old_outcomes, new_outcomes = list(before.outcomes), list(after.outcomes)
+    changes += [f"Outcome added: {o}" for o in new_outcomes if o not in old_outcomes]
+    changes += [f"Outcome taken out: {o}" for o in old_outcomes if o not in new_outcomes]
+    old_lines = [_line_text(line) for line in before.supports]
+    new_lines = [_line_text(line) for line in after.supports]
+    changes += [f"Support added: {t}" for t in new_lines if t not in old_lines]
+    changes += [f"Support taken out: {t}" for t in old_lines if t not in new_lines]
+    return changes
+
+
+def revise_plan(
     session: Session, *, actor: User, plan_id: int, details: PlanDetails, now: datetime
-) -> SupportPlan:
-    plan = find_plan_for(session, actor, plan_id)
+) -> PlanVersion:
+    """A change to a signed-off plan: a new version, current at once, with what changed, who
+    recorded it and why. Nothing of the earlier version is edited."""
+    plan = _lock_plan(session, actor, plan_id)
     if not can_manage_plan(actor, plan):
         raise Forbidden("Only coordinators can change plans.")
+    if plan.status != "signed_off":
+        raise ValidationFailed(
+            "A draft is changed as it is written: sign it off first.",
+            fields={"status": "The plan is a draft, so it has no versions yet."},
+        )
     details.member_id = plan.member_id
-    _validate(details)
+    reason = (details.reason or "").strip()
+    errors: dict[str, str] = {}
+    if not reason or len(reason) > MAX_REASON:
+        errors["reason"] = "Say why the plan changed, in up to 2,000 characters."
+    try:
+        _validate(details)
+    except ValidationFailed as invalid:
+        errors.update(invalid.fields or {})
+    if errors:
+        raise ValidationFailed("Check the change to the plan.", fields=errors)
+    before = details_of(plan)
+    changes = describe_changes(before, details)
+    if not changes:
+        raise ValidationFailed(
+            "Nothing in the plan would change.",
+            fields={"supports": "Change the budget, an outcome or a support to make a version."},
+        )
+    plan.version += 1
+    plan.budget_pence = details.budget_pence
+    plan.management = details.management
+    plan.split_pence = details.split_pence if details.management == "mixed" else {}
+    plan.started_without_money = details.started_without_money
+    session.flush()
+    session.expire(plan, ["supports", "outcome_items"])
+    plan.outcomes = details.outcomes
+    plan.supports = [_support(line) for line in details.supports]
+    version = version_row_of(
+        plan, created_by_id=actor.id, created_at=now, reason=reason, changes=changes
+    )
+    session.add(version)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="plan.versioned",
+        object_type="support_plan",
+        object_id=plan.id,
+        member=plan.member,
+        now=now,
+    )
+    return version
+
+
+def _lock_plan(session: Session, actor: User, plan_id: int) -> SupportPlan:
+    """The plan, locked for the change (two changes or reviews at once wait for each other)."""
+    plan = find_plan_for(session, actor, plan_id)
+    session.execute(select(SupportPlan.id).where(SupportPlan.id == plan.id).with_for_update())
+    return plan
+
+
+def _write_draft(session: Session, plan: SupportPlan, details: PlanDetails) -> None:
+    """A draft is version 1 and is written in place, its version row too."""
     plan.budget_pence = details.budget_pence
     plan.management = details.management
     plan.split_pence = details.split_pence if details.management == "mixed" else {}
@@ -175,8 +337,33 @@ def update_plan(
     plan.started_without_money = details.started_without_money
     plan.supports = [_support(line) for line in details.supports]
     session.flush()
+    row = current_version_row(session, plan)
+    if row is not None:
+        row.budget_pence = plan.budget_pence
+        row.management = plan.management
+        row.split_pence = dict(plan.split_pence or {})
+        row.started_without_money = plan.started_without_money
+        session.flush()
+
+
+def change_plan(
+    session: Session, *, actor: User, plan_id: int, details: PlanDetails, now: datetime
+) -> SupportPlan:
+    """Change a plan: a draft in place, a signed-off plan by a new version (``revise_plan``)."""
+    plan = find_plan_for(session, actor, plan_id)
+    if not can_manage_plan(actor, plan):
+        raise Forbidden("Only coordinators can change plans.")
+    if plan.status == "signed_off":
+        revise_plan(session, actor=actor, plan_id=plan_id, details=details, now=now)
+        return plan
+    details.member_id = plan.member_id
+    _validate(details)
+    _write_draft(session, plan, details)
     _audit_change(session, actor, plan, now)
     return plan
+
+
+update_plan = change_plan
 
 
 def _audit_change(session: Session, actor: User, plan: SupportPlan, now: datetime) -> None:
@@ -192,9 +379,16 @@ def _audit_change(session: Session, actor: User, plan: SupportPlan, now: datetim
 
 
 def add_support(
-    session: Session, *, actor: User, plan_id: int, line: SupportLine, now: datetime
-) -> PlanSupport:
-    """Add one support (paid from the budget, or give and get) to a plan."""
+    session: Session,
+    *,
+    actor: User,
+    plan_id: int,
+    line: SupportLine,
+    now: datetime,
+    reason: str = "",
+) -> SupportLine:
+    """Add one support (paid from the budget, or give and get) to a plan: to a draft in place,
+    to a signed-off plan as a new version (with the reason)."""
     plan = find_plan_for(session, actor, plan_id)
     if not can_manage_plan(actor, plan):
         raise Forbidden("Only coordinators can change plans.")
@@ -203,26 +397,44 @@ def add_support(
         errors["supports"] = f"A plan can list up to {MAX_SUPPORTS} supports."
     if errors:
         raise ValidationFailed("Check the support.", fields=errors)
-    support = _support(line)
-    plan.supports.append(support)
-    session.flush()
-    _audit_change(session, actor, plan, now)
-    return support
+    if plan.status == "draft":
+        plan.supports.append(_support(line))
+        session.flush()
+        _audit_change(session, actor, plan, now)
+        return line
+    details = details_of(plan)
+    details.supports.append(line)
+    details.reason = reason
+    revise_plan(session, actor=actor, plan_id=plan_id, details=details, now=now)
+    return line
 
 
 def remove_support(
-    session: Session, *, actor: User, plan_id: int, support_id: int, now: datetime
+    session: Session,
+    *,
+    actor: User,
+    plan_id: int,
+    support_id: int,
+    now: datetime,
+    reason: str = "",
 ) -> PlanSupport:
-    """Take one support out of a plan; the rest stay as they are."""
+    """Take one support out of a plan; the rest stay as they are. From a signed-off plan, as a
+    new version (the support stays in the earlier version)."""
     plan = find_plan_for(session, actor, plan_id)
     if not can_manage_plan(actor, plan):
         raise Forbidden("Only coordinators can change plans.")
     support = next((s for s in plan.supports if s.id == support_id), None)
     if support is None:
         raise NotFound("We could not find that support in the plan.")
-    plan.supports.remove(support)
-    session.flush()
-    _audit_change(session, actor, plan, now)
+    if plan.status == "draft":
+        plan.supports.remove(support)
+        session.flush()
+        _audit_change(session, actor, plan, now)
+        return support
+    details = details_of(plan)
+    del details.supports[plan.supports.index(support)]
+    details.reason = reason
+    revise_plan(session, actor=actor, plan_id=plan_id, details=details, now=now)
     return support
 
 
@@ -313,6 +525,8 @@ class SignOff:
     languages: list[str] = field(default_factory=list)
     peer_gender: str | None = None
     consent_given: bool | None = None
+    # Optional answers to the wellbeing questions, question code → 1..4. Never a gate.
+    wellbeing: dict[str, int] = field(default_factory=dict)
 
 
 def sign_off(
@@ -331,12 +545,21 @@ def sign_off(
         raise Forbidden("Only coordinators can sign plans off.")
     if plan.status == "signed_off":
         raise Conflict("This plan has already been signed off.", code="already_signed_off")
+    wellbeing.check_answers(answers.wellbeing)
     today = london_date(now)
     plan.status = "signed_off"
     plan.signed_off_at = now
     plan.signed_off_on = today
     plan.signed_off_by_id = actor.id
     plan.next_review_on = add_months(today, first_review_months)
+    row = current_version_row(session, plan)
+    if row is None:  # a plan made before versions were kept on create
+        row = version_row_of(plan, created_by_id=plan.created_by_id, created_at=plan.created_at)
+        session.add(row)
+    row.signed_off_at, row.signed_off_by_id = now, actor.id
+    wellbeing.record_answers(
+        session, plan=plan, occasion="sign_off", answers=answers.wellbeing, today=today, now=now
+    )
     referral = None
     if answers.wants_peer_support:
         referral = referrals.create_referral(
@@ -385,24 +608,12 @@ def record_review(
     now: datetime,
     interval_months: int = REVIEW_INTERVAL_MONTHS,
 ) -> SupportPlan:
-    plan = find_plan_for(session, actor, plan_id)
-    if not can_manage_plan(actor, plan):
-        raise Forbidden("Only coordinators can record a review.")
-    if plan.status != "signed_off":
-        raise Conflict("Only a signed-off plan can be reviewed.", code="not_signed_off")
-    today = london_date(now)
-    plan.last_reviewed_on = today
-    plan.next_review_on = add_months(today, interval_months)
-    audit.record(
-        session,
-        actor=actor,
-        action="plan.reviewed",
-        object_type="support_plan",
-        object_id=plan.id,
-        member=plan.member,
-        now=now,
+    """A review with nothing rated (``app.peers.reviews.record_quick_review``)."""
+    from . import reviews  # reviews builds on this module
+
+    return reviews.record_quick_review(
+        session, actor=actor, plan_id=plan_id, now=now, interval_months=interval_months
     )
-    return plan
 
 
 def delivered_minutes(session: Session, plan: SupportPlan) -> dict[str, int]:
