@@ -29,21 +29,21 @@ from app.peers.models import (
     Condition,
     HealthDataConsent,
     MemberCondition,
+    MemberVoice,
     PeerLanguage,
     PeerMode,
     PeerProfile,
     PeerSupportType,
-    MemberVoice,
     PlanOutcome,
     PlanReview,
     PlanSupport,
     PlanVersion,
+    Referral,
     ReviewOutcome,
+    SupportPlan,
     VoiceTag,
     VoiceTheme,
     WellbeingAnswer,
-    Referral,
-    SupportPlan,
 )
 from app.peers.plans import FIRST_REVIEW_MONTHS, add_months, version_row_of
 from app.reports import services as reports
@@ -643,9 +643,9 @@ class VoiceTagFactory(BaseFactory):
     voice = factory.SubFactory(MemberVoiceFactory)
     voice_id = factory.SelfAttribute("voice.id")
     theme_id = factory.LazyAttribute(
-        lambda o: VoiceThemeFactory(
-            organisation=_session().get(Organisation, o.voice.organisation_id)
-        ).id
+        lambda o: (
+            VoiceThemeFactory(organisation=_session().get(Organisation, o.voice.organisation_id)).id
+        )
     )
     tagged_by_id = factory.SelfAttribute("voice.member_id")
 

@@ -105,7 +105,9 @@ def _check(plan: SupportPlan, answers: ReviewAnswers, today: date) -> dict[str, 
     seen: set[int] = set()
     for index, answer in enumerate(answers.outcomes):
         if answer.outcome_id not in on_version:
-            errors[f"outcomes.{index}.outcome_id"] = "That outcome is not in this version of the plan."
+            errors[f"outcomes.{index}.outcome_id"] = (
+                "That outcome is not in this version of the plan."
+            )
         elif answer.outcome_id in seen:
             errors[f"outcomes.{index}.outcome_id"] = "Each outcome is reviewed once."
         seen.add(answer.outcome_id)
@@ -261,7 +263,11 @@ def record_quick_review(
     if plan.status != "signed_off":
         raise Conflict("Only a signed-off plan can be reviewed.", code="not_signed_off")
     record_review(
-        session, actor=actor, plan_id=plan_id, answers=ReviewAnswers(), now=now,
+        session,
+        actor=actor,
+        plan_id=plan_id,
+        answers=ReviewAnswers(),
+        now=now,
         interval_months=interval_months,
     )
     return plan
@@ -283,7 +289,9 @@ def wellbeing_of(session: Session, plan: SupportPlan) -> dict[int | None, dict[s
     """Answers by review id (None: at sign-off), question code → score."""
     found: dict[int | None, dict[str, int]] = {}
     for row in session.scalars(
-        select(WellbeingAnswer).where(WellbeingAnswer.plan_id == plan.id).order_by(WellbeingAnswer.id)
+        select(WellbeingAnswer)
+        .where(WellbeingAnswer.plan_id == plan.id)
+        .order_by(WellbeingAnswer.id)
     ):
         found.setdefault(row.review_id, {})[row.question_code] = row.score
     return found

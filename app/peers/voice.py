@@ -86,7 +86,9 @@ def add_theme(session: Session, *, actor: User, name: str, now: datetime) -> Voi
         raise Forbidden("Only coordinators keep the list of themes.")
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
-        raise ValidationFailed("Check the theme.", fields={"name": "Name the theme in up to 80 characters."})
+        raise ValidationFailed(
+            "Check the theme.", fields={"name": "Name the theme in up to 80 characters."}
+        )
     existing = session.scalar(
         select(VoiceTheme).where(
             VoiceTheme.organisation_id == actor.organisation_id, VoiceTheme.name == name

@@ -39,8 +39,10 @@ def check_answers(answers: dict[str, Any] | None) -> dict[str, int]:
             errors[f"wellbeing.{code}"] = "There is no such wellbeing question."
         elif score is None:
             continue  # not answered: optional
-        elif isinstance(score, bool) or not isinstance(score, int) or not (
-            LOWEST <= score <= HIGHEST
+        elif (
+            isinstance(score, bool)
+            or not isinstance(score, int)
+            or not (LOWEST <= score <= HIGHEST)
         ):
             errors[f"wellbeing.{code}"] = f"Answer from {LOWEST} to {HIGHEST}."
         else:
