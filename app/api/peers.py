@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from ..auth.services import audit_trail_query
 from ..clock import utcnow
 from ..extensions import db
-from ..peers import conditions, plans, profiles, referrals
+from ..peers import conditions, plans, profiles, referrals, reviews, wellbeing
 from ..peers.models import (
     GIVE_AND_GET_TYPES,
     MANAGEMENT,
@@ -332,8 +332,45 @@ class SupportOutSchema(Schema):
     hours_per_month = fields.Integer(allow_none=True)
 
 
+class OutcomeItemSchema(Schema):
+    id = fields.Integer(required=True)
+    text = fields.String(required=True)
+
+
+class ReviewOutcomeOutSchema(Schema):
+    outcome_id = fields.Integer(required=True)
+    text = fields.String()
+    status = fields.String(required=True)
+    comment = fields.String()
+
+
+class ReviewOutSchema(Schema):
+    id = fields.Integer(required=True)
+    plan_version = fields.Integer(required=True)
+    due_on = fields.Date()
+    reviewed_on = fields.Date()
+    next_review_on = fields.Date()
+    on_time = fields.Boolean()
+    by_the_person = fields.Boolean()
+    outcomes = fields.List(fields.Nested(ReviewOutcomeOutSchema))
+    wellbeing = fields.Dict(keys=fields.String(), values=fields.Integer())
+    paid_delivery = fields.String(allow_none=True)
+    give_and_get_delivery = fields.String(allow_none=True)
+    delivery_comment = fields.String()
+    changes = fields.String()
+    planned_minutes = fields.Integer()
+    delivered_minutes = fields.Integer()
+    what_worked = fields.String()
+    what_did_not = fields.String()
+    quote_permission = fields.Boolean()
+
+
 class PlanSchema(Schema):
     id = fields.Integer(required=True)
+    version = fields.Integer()
+    outcome_items = fields.List(fields.Nested(OutcomeItemSchema))
+    reviews = fields.List(fields.Nested(ReviewOutSchema))
+    wellbeing_at_sign_off = fields.Dict(keys=fields.String(), values=fields.Integer())
     member_id = fields.Integer(required=True)
     organisation_id = fields.Integer()
     status = fields.String(required=True)
@@ -362,6 +399,12 @@ class SignOffSchema(Schema):
     modes = Choices(MODES, load_default=list)
     health_data_consent = ConsentFlag(load_default=None, allow_none=True)
     preferences = fields.Nested(lambda: PreferencesSchema(), load_default=dict)
+    wellbeing = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=40)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        metadata={"description": "Optional: question code → 1 to 4 (GET /wellbeing-questions)."},
+    )
 
 
 def _plan_body(plan: SupportPlan) -> dict:
@@ -374,6 +417,15 @@ def _plan_body(plan: SupportPlan) -> dict:
     body.update(view.totals)
     body["delivered_minutes"] = view.delivered
     body["referral_id"] = view.referral_id
+    body["outcome_items"] = [{"id": o.id, "text": o.text} for o in plan.outcome_items]
+    body["reviews"] = [_review_body(r) for r in view.reviews]
+    body["wellbeing_at_sign_off"] = view.wellbeing_at_sign_off
+    return body
+
+
+def _review_body(review: plans.ReviewView) -> dict:
+    body = {name: getattr(review, name) for name in ReviewOutSchema._declared_fields}
+    body["outcomes"] = [vars(o) for o in review.outcomes]
     return body
 
 
@@ -425,6 +477,7 @@ def sign_off(data, plan_id):
     gender = preferences.get("peer_gender")
     answers = plans.SignOff(
         consent_given=data.pop("health_data_consent"),
+        wellbeing=data.pop("wellbeing") or {},
         languages=[str(x) for x in languages] if isinstance(languages, list) else [],
         peer_gender=str(gender) if gender else None,
         **data,
@@ -454,6 +507,155 @@ def review_plan(plan_id):
             interval_months=current_app.config["PLAN_REVIEW_INTERVAL_MONTHS"],
         )
     )
+
+
+# --- versions and reviews ----------------------------------------------------------------------
+
+
+class VersionCreateSchema(PlanCreateSchema):
+    class Meta:
+        exclude = ("member_id",)
+
+    reason = fields.String(required=True, validate=validate.Length(max=plans.MAX_REASON))
+
+
+class VersionCreatedSchema(Schema):
+    version = fields.Integer(required=True)
+    changes = fields.List(fields.String())
+
+
+class VersionSchema(PlanSchema):
+    current = fields.Boolean()
+    reason = fields.String()
+    changes = fields.List(fields.String())
+    created_by = fields.String()
+
+
+class VersionListSchema(Schema):
+    items = fields.List(fields.Nested(VersionSchema))
+
+
+def _version_body(plan: SupportPlan, version: plans.VersionView) -> dict:
+    return {
+        "id": plan.id,
+        "member_id": plan.member_id,
+        "organisation_id": plan.organisation_id,
+        "status": plan.status,
+        "version": version.number,
+        "current": version.current,
+        "budget_pence": version.budget_pence,
+        "management": version.management,
+        "split_pence": version.split_pence,
+        "started_without_money": version.started_without_money,
+        "outcomes": version.outcomes,
+        "outcome_items": [{"id": o.id, "text": o.text} for o in version.outcome_items],
+        "supports": version.supports,
+        **version.totals,
+        "signed_off_at": version.signed_off_at,
+        "reason": version.reason,
+        "changes": version.changes,
+        "created_at": version.created_at,
+        "created_by": version.created_by_name,
+    }
+
+
+@blp.route("/plans/<id:plan_id>/versions", methods=["GET"])
+@write
+@blp.response(200, VersionListSchema)
+def list_versions(plan_id):
+    """Every version of the plan, newest first, each whole as ``GET /plans/{id}`` shows it."""
+    plan = plans.get_plan_for(db.session, api_user(), plan_id, now=utcnow())
+    return {"items": [_version_body(plan, v) for v in plans.version_history(db.session, plan)]}
+
+
+@blp.route("/plans/<id:plan_id>/versions", methods=["POST"])
+@write
+@blp.arguments(VersionCreateSchema)
+@blp.response(201, VersionCreatedSchema)
+def create_version(data, plan_id):
+    """A change to a signed-off plan, agreed with the NHS team: a new version, current at once;
+    who recorded it and why are kept, and nothing is edited in place."""
+    data["member_id"] = 0  # the plan's own person
+    version = plans.revise_plan(
+        db.session, actor=api_user(), plan_id=plan_id, details=_plan_details(data), now=utcnow()
+    )
+    return {"version": version.number, "changes": version.changes}
+
+
+class OutcomeAnswerSchema(Schema):
+    outcome_id = Id(required=True)
+    status = fields.String(required=True, validate=validate.Length(max=40))
+    comment = fields.String(load_default="", validate=validate.Length(max=reviews.MAX_TEXT))
+
+
+class ReviewCreateSchema(Schema):
+    outcomes = fields.List(
+        fields.Nested(OutcomeAnswerSchema), load_default=list, validate=validate.Length(max=30)
+    )
+    wellbeing = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=40)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        metadata={"description": "Optional: question code → 1 to 4 (GET /wellbeing-questions)."},
+    )
+    what_worked = fields.String(load_default="", validate=validate.Length(max=reviews.MAX_TEXT))
+    what_did_not = fields.String(load_default="", validate=validate.Length(max=reviews.MAX_TEXT))
+    quote_permission = ExplicitBoolean(load_default=False)
+    next_review_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "After today and within 13 months; 12 months on when left out."},
+    )
+    due_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Optional: the due date being reviewed, as the client saw it."},
+    )
+    paid_delivery = fields.String(load_default=None, allow_none=True)
+    give_and_get_delivery = fields.String(load_default=None, allow_none=True)
+    delivery_comment = fields.String(
+        load_default="", validate=validate.Length(max=reviews.MAX_TEXT)
+    )
+    changes = fields.String(load_default="", validate=validate.Length(max=reviews.MAX_TEXT))
+
+
+class ReviewCreatedSchema(Schema):
+    id = fields.Integer(required=True)
+    plan_version = fields.Integer(required=True)
+    due_on = fields.Date()
+    next_review_on = fields.Date(required=True)
+
+
+@blp.route("/plans/<id:plan_id>/reviews", methods=["POST"])
+@write
+@blp.arguments(ReviewCreateSchema)
+@blp.response(201, ReviewCreatedSchema)
+def create_review(data, plan_id):
+    """Review a signed-off plan at its due date: by the person, or a coordinator for them."""
+    answers = reviews.ReviewAnswers(
+        outcomes=[reviews.OutcomeAnswer(**o) for o in data.pop("outcomes")], **data
+    )
+    review = reviews.record_review(
+        db.session,
+        actor=api_user(),
+        plan_id=plan_id,
+        answers=answers,
+        now=utcnow(),
+        interval_months=current_app.config["PLAN_REVIEW_INTERVAL_MONTHS"],
+    )
+    return review
+
+
+class WellbeingQuestionSchema(Schema):
+    code = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+@blp.route("/wellbeing-questions", methods=["GET"])
+@blp.response(200, WellbeingQuestionSchema(many=True))
+def wellbeing_questions():
+    """The questions asked at sign-off and at every review, each answered 1 to 4."""
+    return [{"code": code, "text": text} for code, text in wellbeing.QUESTIONS]
 
 
 # --- referrals --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import audit
 from ..auth.models import User
@@ -30,12 +30,23 @@ from . import conditions, profiles, referrals, wellbeing
 from .models import (
     GIVE_AND_GET_TYPES,
     MANAGEMENT,
+    MemberVoice,
+    PlanOutcome,
+    PlanReview,
     PlanSupport,
     PlanVersion,
     Referral,
+    ReviewOutcome,
     SupportPlan,
+    WellbeingAnswer,
 )
-from .permissions import can_manage_plan, can_see_plan, can_write_plans, sees_organisation_queue
+from .permissions import (
+    can_manage_plan,
+    can_review_plan,
+    can_see_plan,
+    can_write_plans,
+    sees_organisation_queue,
+)
 
 MAX_BUDGET_PENCE = 10_000_000_00  # ten million pounds a year: anything above is a typing error
 MAX_SUPPORTS = 50
@@ -479,10 +490,158 @@ def effective_status(plan: SupportPlan, today: date) -> str:
 
 
 @dataclass(frozen=True)
+class VersionView:
+    """One version of a plan as the page's history and ``GET /plans/{id}/versions`` show it."""
+
+    number: int
+    current: bool
+    budget_pence: int
+    management: str
+    split_pence: dict[str, int]
+    started_without_money: bool
+    outcome_items: list[PlanOutcome]
+    supports: list[PlanSupport]
+    totals: dict[str, int]
+    reason: str
+    changes: list[str]
+    created_at: datetime
+    created_by_name: str
+    signed_off_at: datetime | None
+
+    @property
+    def outcomes(self) -> list[str]:
+        return [item.text for item in self.outcome_items]
+
+
+@dataclass(frozen=True)
+class ReviewOutcomeView:
+    outcome_id: int
+    text: str
+    status: str
+    comment: str
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """A review as the plan page and the API show it: the outcomes rated, wellbeing answered,
+    what was said, and whether it was done by its due date."""
+
+    review: PlanReview
+    outcomes: list[ReviewOutcomeView]
+    wellbeing: dict[str, int]
+    voice: MemberVoice | None
+    recorded_by_name: str
+
+    @property
+    def on_time(self) -> bool:
+        return self.review.reviewed_on <= self.review.due_on
+
+    @property
+    def what_worked(self) -> str:
+        return self.voice.what_worked if self.voice else ""
+
+    @property
+    def what_did_not(self) -> str:
+        return self.voice.what_did_not if self.voice else ""
+
+    @property
+    def quote_permission(self) -> bool:
+        return bool(self.voice and self.voice.quote_permission)
+
+    def __getattr__(self, name: str):
+        return getattr(self.review, name)
+
+
+def version_history(session: Session, plan: SupportPlan) -> list[VersionView]:
+    """Every version of the plan, newest first, each whole: money, outcomes, supports, why."""
+    rows = session.scalars(
+        select(PlanVersion)
+        .where(PlanVersion.plan_id == plan.id)
+        .options(
+            selectinload(PlanVersion.supports),
+            selectinload(PlanVersion.outcome_items),
+            joinedload(PlanVersion.created_by),
+        )
+        .order_by(PlanVersion.number.desc())
+    ).all()
+    return [
+        VersionView(
+            number=row.number,
+            current=row.number == plan.version,
+            budget_pence=row.budget_pence,
+            management=row.management,
+            split_pence=dict(row.split_pence or {}),
+            started_without_money=row.started_without_money,
+            outcome_items=list(row.outcome_items),
+            supports=list(row.supports),
+            totals=_totals_of(row.supports),
+            reason=row.reason,
+            changes=list(row.changes or []),
+            created_at=row.created_at,
+            created_by_name=row.created_by.name if row.created_by else "",
+            signed_off_at=row.signed_off_at,
+        )
+        for row in rows
+    ]
+
+
+def review_history(session: Session, plan: SupportPlan) -> list[ReviewView]:
+    """The plan's reviews, newest first."""
+    reviews = session.scalars(
+        select(PlanReview)
+        .where(PlanReview.plan_id == plan.id)
+        .options(
+            selectinload(PlanReview.outcomes).selectinload(ReviewOutcome.outcome),
+            joinedload(PlanReview.recorded_by),
+        )
+        .order_by(PlanReview.reviewed_on.desc(), PlanReview.id.desc())
+    ).all()
+    if not reviews:
+        return []
+    ids = [r.id for r in reviews]
+    answers: dict[int, dict[str, int]] = {}
+    for row in session.scalars(
+        select(WellbeingAnswer)
+        .where(WellbeingAnswer.review_id.in_(ids))
+        .order_by(WellbeingAnswer.id)
+    ):
+        answers.setdefault(row.review_id, {})[row.question_code] = row.score
+    voices = {
+        v.review_id: v
+        for v in session.scalars(select(MemberVoice).where(MemberVoice.review_id.in_(ids)))
+    }
+    return [
+        ReviewView(
+            review=r,
+            outcomes=[
+                ReviewOutcomeView(o.outcome_id, o.outcome.text, o.status, o.comment)
+                for o in r.outcomes
+            ],
+            wellbeing=answers.get(r.id, {}),
+            voice=voices.get(r.id),
+            recorded_by_name=r.recorded_by.name if r.recorded_by else "",
+        )
+        for r in reviews
+    ]
+
+
+def sign_off_wellbeing(session: Session, plan: SupportPlan) -> dict[str, int]:
+    return {
+        row.question_code: row.score
+        for row in session.scalars(
+            select(WellbeingAnswer).where(
+                WellbeingAnswer.plan_id == plan.id, WellbeingAnswer.occasion == "sign_off"
+            )
+        )
+    }
+
+
+@dataclass(frozen=True)
 class PlanView:
     """A plan as one actor sees it, rendered by the plan page and the API alike: its status
-    today (a review may be due), the money and give-and-get totals, the give and get delivered
-    so far, the referral it made, and whether the actor manages it."""
+    today (a review may be due), the current version with the money and give-and-get totals,
+    the give and get delivered so far, the referral it made, its reviews, and whether the actor
+    manages it (and may review it)."""
 
     plan: SupportPlan
     status: str
@@ -490,6 +649,9 @@ class PlanView:
     delivered: dict[str, int]
     referral_id: int | None
     can_manage: bool
+    can_review: bool
+    reviews: list[ReviewView]
+    wellbeing_at_sign_off: dict[str, int]
 
     def __getattr__(self, name: str):
         return getattr(self.plan, name)
@@ -507,6 +669,9 @@ def plan_view_of(session: Session, actor: User, plan: SupportPlan, *, now: datet
         delivered=delivered_minutes(session, plan),
         referral_id=referral_id,
         can_manage=can_manage_plan(actor, plan),
+        can_review=plan.status == "signed_off" and can_review_plan(actor, plan),
+        reviews=review_history(session, plan),
+        wellbeing_at_sign_off=sign_off_wellbeing(session, plan),
     )
 
 
@@ -628,8 +793,12 @@ def delivered_minutes(session: Session, plan: SupportPlan) -> dict[str, int]:
 
 
 def totals(plan: SupportPlan) -> dict[str, int]:
-    paid = sum(s.annual_pence or 0 for s in plan.supports if s.kind == "paid")
-    hours = sum(s.hours_per_month or 0 for s in plan.supports if s.kind == "give_and_get")
+    return _totals_of(plan.supports)
+
+
+def _totals_of(supports) -> dict[str, int]:
+    paid = sum(s.annual_pence or 0 for s in supports if s.kind == "paid")
+    hours = sum(s.hours_per_month or 0 for s in supports if s.kind == "give_and_get")
     return {"paid_annual_pence": paid, "give_and_get_hours_per_month": hours}
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from .. import audit
 from ..auth.models import User
@@ -26,7 +26,6 @@ from .models import (
     PlanReview,
     ReviewOutcome,
     SupportPlan,
-    WellbeingAnswer,
 )
 from .permissions import can_manage_plan, can_review_plan
 
@@ -271,27 +270,3 @@ def record_quick_review(
         interval_months=interval_months,
     )
     return plan
-
-
-def reviews_of(session: Session, plan: SupportPlan) -> list[PlanReview]:
-    """The plan's reviews, newest first, with their outcomes."""
-    return list(
-        session.scalars(
-            select(PlanReview)
-            .where(PlanReview.plan_id == plan.id)
-            .options(selectinload(PlanReview.outcomes).selectinload(ReviewOutcome.outcome))
-            .order_by(PlanReview.reviewed_on.desc(), PlanReview.id.desc())
-        )
-    )
-
-
-def wellbeing_of(session: Session, plan: SupportPlan) -> dict[int | None, dict[str, int]]:
-    """Answers by review id (None: at sign-off), question code → score."""
-    found: dict[int | None, dict[str, int]] = {}
-    for row in session.scalars(
-        select(WellbeingAnswer)
-        .where(WellbeingAnswer.plan_id == plan.id)
-        .order_by(WellbeingAnswer.id)
-    ):
-        found.setdefault(row.review_id, {})[row.question_code] = row.score
-    return found
