@@ -13,6 +13,7 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -23,6 +24,7 @@ from wtforms.validators import DataRequired, Length, StopValidation
 
 from ..forms import DateInputField, is_whole_number
 from .plans import MAX_BUDGET_PENCE
+from .wellbeing import QUESTIONS, SCALE
 
 # --- plain-English words for the codes the services use -----------------------------------------
 
@@ -241,6 +243,10 @@ class PlanForm(FlaskForm):
         validators=[Length(max=30_000, message="The outcomes are too long.")],
     )
     started_without_money = BooleanField("Start as if there were no money")
+    reason = TextAreaField(
+        "Why is the plan changing?",
+        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+    )
 
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
@@ -292,6 +298,10 @@ class SupportForm(FlaskForm):
         validate_choice=False,
     )
     hours_per_month = StringField("Hours a month")
+    reason = TextAreaField(
+        "Why is the plan changing?",
+        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+    )
 
     hours: int | None = None
 
@@ -424,3 +434,123 @@ class ConditionForm(FlaskForm):
     name = StringField("Name in plain English", validators=[DataRequired("Enter a name.")])
     group = StringField("Group", validators=[DataRequired("Enter a group, like Neurological.")])
     code = StringField("Code", validators=[DataRequired("Enter a code, like type_2_diabetes.")])
+
+
+# --- versions and reviews -----------------------------------------------------------------------
+
+REASON_HINT = (
+    "The plan is signed off, so this change makes a new version: the earlier one is kept as it "
+    "was. Say what was agreed with the NHS team, and why."
+)
+REVIEW_STATUS_LABELS = {
+    "achieved": "Achieved",
+    "partly": "Partly",
+    "not_yet": "Not yet",
+    "no_longer_wanted": "No longer wanted",
+}
+DELIVERY_LABELS = {
+    "as_planned": "As planned",
+    "partly": "Partly",
+    "not_delivered": "Not delivered",
+}
+SCALE_CHOICES = [(str(score), words) for score, words in SCALE]
+
+
+class RemoveSupportForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is the support coming out of the plan?",
+        validators=[
+            DataRequired("Say why the support is coming out of the plan."),
+            Length(max=2000, message="Write up to 2,000 characters."),
+        ],
+    )
+
+
+def _wellbeing_fields(form_class) -> None:
+    for code, text in QUESTIONS:
+        setattr(
+            form_class,
+            f"wellbeing_{code}",
+            RadioField(text, choices=SCALE_CHOICES, validate_choice=False),
+        )
+
+
+def wellbeing_answers(form) -> dict[str, object]:
+    """The answers given, question code → score (a whole number when it reads as one; anything
+    else is passed on for the service to refuse)."""
+    answers: dict[str, object] = {}
+    for code, _text in QUESTIONS:
+        raw = form[f"wellbeing_{code}"].data
+        if raw in (None, "", "None"):
+            continue
+        answers[code] = int(raw) if is_whole_number(str(raw)) else raw
+    return answers
+
+
+def wellbeing_rename() -> dict[str, str]:
+    return {f"wellbeing.{code}": f"wellbeing_{code}" for code, _text in QUESTIONS}
+
+
+_wellbeing_fields(SignOffForm)
+
+
+class ReviewForm(FlaskForm):
+    paid_delivery = RadioField(
+        "Were the paid supports delivered as planned?",
+        choices=list(DELIVERY_LABELS.items()),
+        validate_choice=False,
+    )
+    give_and_get_delivery = RadioField(
+        "Was the give and get delivered as planned?",
+        choices=list(DELIVERY_LABELS.items()),
+        validate_choice=False,
+    )
+    delivery_comment = TextAreaField(
+        "Anything to say about how the supports went (optional)",
+        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+    )
+    changes = TextAreaField(
+        "What changes? (optional)",
+        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+    )
+    what_worked = TextAreaField(
+        "What worked? (optional)",
+        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+    )
+    what_did_not = TextAreaField(
+        "What did not work? (optional)",
+        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+    )
+    quote_permission = BooleanField(
+        "Yes, their words may be quoted to commissioners, without their name"
+    )
+    next_review_on = OptionalDateField("Next review", noun="The next review date")
+    due_on = HiddenField()
+
+
+_wellbeing_fields(ReviewForm)
+
+
+def review_form_for(outcomes, **kwargs) -> ReviewForm:
+    """The review form with a status and a comment for each outcome of the version."""
+
+    class Form(ReviewForm):
+        pass
+
+    for item in outcomes:
+        setattr(
+            Form,
+            f"outcome_{item.id}",
+            RadioField(
+                item.text, choices=list(REVIEW_STATUS_LABELS.items()), validate_choice=False
+            ),
+        )
+        setattr(
+            Form,
+            f"comment_{item.id}",
+            TextAreaField(
+                "In their words: how did it go? (optional)",
+                validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+            ),
+        )
+    return Form(**kwargs)

@@ -62,6 +62,8 @@ AUDIT_ACTIONS = {
     "plan.changed": "Changed a support plan",
     "plan.signed_off": "Signed off a support plan",
     "plan.reviewed": "Recorded a plan review",
+    "plan.versioned": "Made a new version of a signed-off plan",
+    "voice.tagged": "Tagged what a member said with themes",
     "referral.created": "Made a referral for peer support",
     "referral.viewed": "Looked at a referral",
     "referral.listed": "Saw a referral in the queue",

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ...auth.services import require_coordinator
 from ...clock import london_date, utcnow
-from ...errors import Conflict
+from ...errors import Conflict, NotFound
 from ...extensions import db
 from ...pages import attempt, commit
 from ...templating import format_date
-from .. import plans, profiles
+from .. import plans, profiles, reviews
 from ..forms import (
+    DELIVERY_LABELS,
+    REASON_HINT,
+    REVIEW_STATUS_LABELS,
     NewPlanForm,
     PlanForm,
+    RemoveSupportForm,
     SignOffForm,
     SupportForm,
     pounds_text,
+    review_form_for,
     split_languages,
+    wellbeing_answers,
+    wellbeing_rename,
 )
 from ..models import SupportPlan
+from ..wellbeing import QUESTIONS, SCALE
 from .common import (
     PER_PAGE,
     PREFERENCE_FIELDS,
@@ -72,6 +82,7 @@ def _plan_answers(form: PlanForm) -> dict:
         "split_pence": form.split_pence(),
         "outcomes": form.outcome_lines(),
         "started_without_money": bool(form.started_without_money.data),
+        "reason": (form.reason.data or "").strip(),
     }
 
 
@@ -133,7 +144,17 @@ def plan(plan_id: int):
         referral_id=view.referral_id,
         peer=profiles.peer_of(db.session, view.member),
         coordinator=view.can_manage,
+        versions=plans.version_history(db.session, view.plan),
+        **REVIEW_WORDS,
     )
+
+
+REVIEW_WORDS = {
+    "review_status_labels": REVIEW_STATUS_LABELS,
+    "delivery_labels": DELIVERY_LABELS,
+    "wellbeing_questions": QUESTIONS,
+    "wellbeing_scale": dict(SCALE),
+}
 
 
 @bp.route("/plans/<id:plan_id>/edit", methods=["GET", "POST"])
@@ -166,7 +187,9 @@ def plan_edit(plan_id: int):
             flash("The plan's details are saved.", "success")
             return redirect(url_for("peers.plan", plan_id=plan_id))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
-    return render_and_commit("peers/plan_form.html", form=form, person=plan.member, plan=plan)
+    return render_and_commit(
+        "peers/plan_form.html", form=form, person=plan.member, plan=plan, reason_hint=REASON_HINT
+    )
 
 
 @bp.route("/plans/<id:plan_id>/supports/new", methods=["GET", "POST"])
@@ -188,7 +211,12 @@ def plan_support_new(plan_id: int):
         )
         outcome = attempt(
             lambda: plans.add_support(
-                db.session, actor=current_user, plan_id=plan.id, line=line, now=now
+                db.session,
+                actor=current_user,
+                plan_id=plan.id,
+                line=line,
+                now=now,
+                reason=(form.reason.data or "").strip(),
             ),
             **on_form(form, {"annual_pence": "annual_cost"}),
         )
@@ -197,18 +225,42 @@ def plan_support_new(plan_id: int):
             anchor = "paid-supports" if paid else "give-and-get-supports"
             return redirect(url_for("peers.plan", plan_id=plan_id, _anchor=anchor))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
-    return render_and_commit("peers/support_form.html", form=form, plan=plan)
-
-
-@bp.post("/plans/<id:plan_id>/supports/<id:support_id>/remove")
-def plan_support_remove(plan_id: int, support_id: int):
-    require_coordinator(current_user)
-    removed = plans.remove_support(
-        db.session, actor=current_user, plan_id=plan_id, support_id=support_id, now=utcnow()
+    return render_and_commit(
+        "peers/support_form.html", form=form, plan=plan, reason_hint=REASON_HINT
     )
-    commit()
-    flash(f"Support removed: {removed.description}", "success")
-    return redirect(url_for("peers.plan", plan_id=plan_id))
+
+
+@bp.route("/plans/<id:plan_id>/supports/<id:support_id>/remove", methods=["GET", "POST"])
+def plan_support_remove(plan_id: int, support_id: int):
+    """A draft's support comes out at once; a signed-off plan's by a new version, with why."""
+    require_coordinator(current_user)
+    now = utcnow()
+    plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
+    support = next((s for s in plan.supports if s.id == support_id), None)
+    if support is None:
+        raise NotFound("We could not find that support in the plan.")
+    form = RemoveSupportForm()
+    if plan.status == "draft" and request.method == "POST" or form.validate_on_submit():
+        description = support.description
+        outcome = attempt(
+            lambda: plans.remove_support(
+                db.session,
+                actor=current_user,
+                plan_id=plan_id,
+                support_id=support_id,
+                now=now,
+                reason=(form.reason.data or "").strip(),
+            ),
+            **on_form(form),
+        )
+        if outcome.ok:
+            flash(f"Support removed: {description}", "success")
+            return redirect(url_for("peers.plan", plan_id=plan_id))
+        plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
+        support = next(s for s in plan.supports if s.id == support_id)
+    return render_and_commit(
+        "peers/support_remove.html", form=form, plan=plan, support=support, reason_hint=REASON_HINT
+    )
 
 
 @bp.route("/plans/<id:plan_id>/sign-off", methods=["GET", "POST"])
@@ -232,6 +284,7 @@ def plan_sign_off(plan_id: int):
             languages=split_languages(form.languages.data),
             peer_gender=(form.peer_gender.data or "").strip() or None,
             consent_given=bool(form.health_data_consent.data),
+            wellbeing=wellbeing_answers(form),
         )
         outcome = attempt(
             lambda: plans.sign_off(
@@ -242,7 +295,7 @@ def plan_sign_off(plan_id: int):
                 now=now,
                 first_review_months=current_app.config["PLAN_FIRST_REVIEW_MONTHS"],
             ),
-            **on_form(form, PREFERENCE_FIELDS),
+            **on_form(form, {**PREFERENCE_FIELDS, **wellbeing_rename()}),
         )
         if outcome.ok:
             signed, _referral = outcome.value
@@ -250,7 +303,7 @@ def plan_sign_off(plan_id: int):
             flash(f"The plan is signed off. The first review is due by {review}.", "success")
             return redirect(url_for("peers.plan", plan_id=plan_id, _anchor="after-sign-off"))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
-    return render_and_commit("peers/sign_off.html", form=form, plan=plan)
+    return render_and_commit("peers/sign_off.html", form=form, plan=plan, **REVIEW_WORDS)
 
 
 @bp.post("/plans/<id:plan_id>/review")
@@ -272,3 +325,85 @@ def plan_review(plan_id: int):
     else:
         flash(outcome.error.message, "info")
     return redirect(url_for("peers.plan", plan_id=plan_id))
+
+
+@bp.route("/plans/<id:plan_id>/reviews/new", methods=["GET", "POST"])
+def plan_review_new(plan_id: int):
+    """Review the plan: the person online, or a coordinator with or for them."""
+    now = utcnow()
+    plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
+    today = london_date(now)
+    if plan.status != "signed_off":
+        commit()  # the view of the plan is audited
+        flash("A plan is reviewed once it has been signed off.", "info")
+        return redirect(url_for("peers.plan", plan_id=plan_id))
+    interval = current_app.config["PLAN_REVIEW_INTERVAL_MONTHS"]
+    form = review_form_for(
+        plan.outcome_items,
+        data={
+            "next_review_on": plans.add_months(today, interval),
+            "due_on": plan.next_review_on.isoformat() if plan.next_review_on else "",
+        },
+    )
+    outcome_ids = [item.id for item in plan.outcome_items]
+    if form.validate_on_submit():
+        answers = reviews.ReviewAnswers(
+            outcomes=[
+                reviews.OutcomeAnswer(
+                    outcome_id=item_id,
+                    status=form[f"outcome_{item_id}"].data,
+                    comment=(form[f"comment_{item_id}"].data or "").strip(),
+                )
+                for item_id in outcome_ids
+                if form[f"outcome_{item_id}"].data not in (None, "", "None")
+            ],
+            wellbeing=wellbeing_answers(form),
+            what_worked=form.what_worked.data or "",
+            what_did_not=form.what_did_not.data or "",
+            quote_permission=bool(form.quote_permission.data),
+            next_review_on=form.next_review_on.data,
+            paid_delivery=form.paid_delivery.data or None,
+            give_and_get_delivery=form.give_and_get_delivery.data or None,
+            delivery_comment=form.delivery_comment.data or "",
+            changes=form.changes.data or "",
+            due_on=_date_or_none(form.due_on.data),
+        )
+        rated = [a.outcome_id for a in answers.outcomes]
+        rename = {
+            **wellbeing_rename(),
+            **{f"outcomes.{i}.status": f"outcome_{item}" for i, item in enumerate(rated)},
+            **{f"outcomes.{i}.comment": f"comment_{item}" for i, item in enumerate(rated)},
+        }
+        outcome = attempt(
+            lambda: reviews.record_review(
+                db.session,
+                actor=current_user,
+                plan_id=plan_id,
+                answers=answers,
+                now=now,
+                interval_months=interval,
+            ),
+            **on_form(form, rename),
+        )
+        if outcome.ok:
+            review = format_date(outcome.value.next_review_on)
+            flash(f"The review is recorded. The next review is due by {review}.", "success")
+            return redirect(url_for("peers.plan", plan_id=plan_id, _anchor="reviews"))
+        plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
+    return render_and_commit(
+        "peers/review_form.html",
+        form=form,
+        plan=plan,
+        delivery=reviews.planned_and_delivered(db.session, plan, today),
+        since=reviews.review_period_start(plan),
+        totals=plans.totals(plan),
+        latest=reviews.latest_allowed(today),
+        **REVIEW_WORDS,
+    )
+
+
+def _date_or_none(raw: str | None):
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
