@@ -70,6 +70,19 @@ class GiveAndGetSchema(Schema):
     delivered_minutes = Figure(required=True)
 
 
+class CommissionersSchema(Schema):
+    """The commissioners' section: each breakdown's rows carry ``people`` and ``suppressed``
+    like the report's own; quotes are members' words given with permission, never a name."""
+
+    disclosure = fields.String()
+    outcomes_by_status = fields.List(fields.Dict())
+    outcomes_by_category = fields.List(fields.Dict())
+    wellbeing = fields.List(fields.Dict())
+    review_timing = fields.List(fields.Dict())
+    themes = fields.List(fields.Dict())
+    quotes = fields.List(fields.Dict())
+
+
 class ContributionSchema(Schema):
     organisation_id = fields.Integer(required=True)
     period = fields.Nested(PeriodSchema, required=True)
@@ -93,6 +106,7 @@ class ContributionSchema(Schema):
     by_locality = fields.List(fields.Nested(LocalityRowSchema), required=True)
     by_month = fields.List(fields.Nested(MonthRowSchema), required=True)
     give_and_get = fields.Nested(GiveAndGetSchema, required=True)
+    commissioners = fields.Nested(CommissionersSchema)
 
 
 CSV_DOC = {

@@ -178,3 +178,67 @@ def disclose(report: dict[str, Any], disclosure: str) -> dict[str, Any]:
     if disclosure == PUBLISHED:
         return published_view(report)
     return coordinator_view(report)
+
+
+# --- the commissioners' section -----------------------------------------------------------------
+
+# Each breakdown: the figures blanked with a hidden row (its sums and counts of things), and the
+# other counts of people in a row, shown under the same rule as its ``people``.
+COMMISSIONER_BREAKDOWNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "outcomes_by_status": (("outcomes",), ()),
+    "outcomes_by_category": (
+        ("outcomes", "achieved", "partly", "not_yet", "no_longer_wanted"),
+        (),
+    ),
+    "wellbeing": (
+        ("sign_off_sum", "latest_sum", "mean_sign_off", "mean_latest"),
+        ("improved", "same", "worse"),
+    ),
+    "review_timing": (("reviews",), ()),
+    "themes": (("mentions",), ()),
+}
+WELLBEING_MEANS = (("sign_off_sum", "mean_sign_off"), ("latest_sum", "mean_latest"))
+
+
+def _with_means(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A question's average answer at sign-off and latest, from the exact sums and people."""
+    out = []
+    for row in rows:
+        row = dict(row)
+        for total, mean in WELLBEING_MEANS:
+            row[mean] = round(row[total] / row[PEOPLE], 2) if row[PEOPLE] else 0
+        out.append(row)
+    return out
+
+
+def disclose_commissioners(section: dict[str, Any], disclosure: str) -> dict[str, Any]:
+    """The commissioners' section under the same two levels as the rest of the report: every
+    breakdown's rows suppressed (coordinator) or hidden and rounded (published) by the people
+    they cover, with secondary suppression; other counts of people in a shown row follow the
+    published rule too. Quotes are kept: each was given with permission, and never has a name."""
+    view = copy.deepcopy(section)
+    if "wellbeing" in view:
+        view["wellbeing"] = _with_means(view["wellbeing"])
+    published = disclosure == PUBLISHED
+    threshold = PUBLISHED_MAX_HIDDEN if published else COORDINATOR_MAX_SUPPRESSED
+    blank = HIDDEN if published else None
+    for name, (figures, people_counts) in COMMISSIONER_BREAKDOWNS.items():
+        if name not in view:
+            continue
+        rows = view[name]
+        shown = _view_breakdown(
+            rows,
+            figures + people_counts,
+            threshold,
+            blank,
+            round_people if published else (lambda n: n),
+        )
+        for original, row in zip(rows, shown, strict=True):
+            if row["suppressed"]:
+                continue
+            if published:
+                for key in people_counts:
+                    row[key] = _published_people(original[key])
+        view[name] = shown
+    view["disclosure"] = disclosure
+    return view

@@ -27,6 +27,13 @@ HEADLINE = (
     "hourly_rate_pence",
 )
 ROW_KEYS = {"by_category": "category", "by_locality": "district", "by_month": "month"}
+COMMISSIONER_ROW_KEYS = {
+    "outcomes_by_status": "status",
+    "outcomes_by_category": "category",
+    "wellbeing": "question",
+    "review_timing": "timing",
+    "themes": "theme",
+}
 
 
 def safe_cell(value: Any) -> str:
@@ -58,6 +65,18 @@ def report_csv(report: dict[str, Any]) -> str:
             for name, value in row.items():
                 if name not in (key, "name"):
                     rows.append((section, row[key], name, value))
+    section = report.get("commissioners") or {}
+    for name, key in COMMISSIONER_ROW_KEYS.items():
+        for row in section.get(name, []):
+            for figure, value in row.items():
+                if figure not in (key, "text"):
+                    rows.append((f"commissioners.{name}", row[key], figure, value))
+    for number, quote in enumerate(section.get("quotes", []), start=1):
+        for figure in ("what_worked", "what_did_not"):
+            if quote.get(figure):
+                rows.append(("commissioners.quotes", number, figure, quote[figure]))
+        if quote.get("themes"):
+            rows.append(("commissioners.quotes", number, "themes", "; ".join(quote["themes"])))
     rows.append(("notes", "", "disclosure_rule", dc.rule(report["disclosure"])))
     rows.append(("notes", "", "hourly_rate_source", report.get("hourly_rate_source", "")))
     for row in rows:

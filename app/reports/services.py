@@ -19,6 +19,7 @@ from ..auth.models import Organisation, User
 from ..clock import london_date
 from ..errors import Forbidden, NotFound, ValidationFailed
 from . import disclosure as dc
+from .commissioners import compute_commissioners
 from .contribution import Period, compute_contribution, month_period
 from .models import ReportSnapshot
 from .permissions import can_read_reports, can_see_organisation
@@ -86,6 +87,10 @@ def disclosed_report(
     exact = compute_contribution(session, organisation, period, breakdowns=breakdowns)
     body = dc.disclose(exact.as_dict(), disclosure)
     body["hourly_rate_source"] = rate_source(session, organisation).text
+    if breakdowns:
+        body["commissioners"] = dc.disclose_commissioners(
+            compute_commissioners(session, organisation.id, period), disclosure
+        )
     return body
 
 

@@ -16,6 +16,9 @@ from ..clock import london_date, utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_domain_error
+
+# The peers pages' words for what a review records (shown here, decided there).
+from ..peers.forms import GIVE_AND_GET_LABELS, REVIEW_STATUS_LABELS  # noqa: E402
 from . import disclosure as dc
 from . import services
 from .contribution import Period, parse_period
@@ -64,6 +67,26 @@ DEFINITIONS = [
     (
         "By locality",
         "People by the postcode district of their own address (or ‘Not known’); minutes they gave and received.",
+    ),
+    (
+        "Outcomes by status",
+        "Outcomes rated at reviews of support plans done in the period: achieved, partly, not yet, or no longer wanted. People are those whose outcomes were rated.",
+    ),
+    (
+        "Outcomes by category of support",
+        "The same ratings under each kind of support in the version of the plan that was reviewed: paid from the budget, timebank, peer support, community groups, family. A plan with several kinds counts under each, so the rows overlap.",
+    ),
+    (
+        "Wellbeing from sign-off to the latest review",
+        "For each question, people who answered it at sign-off and at a review in the period: their sign-off answer beside their answer at their latest review in the period (1 not true for me, 4 completely true), and how many were better, the same or worse.",
+    ),
+    (
+        "Reviews on time and late",
+        "Reviews done in the period on or before the date they were due, and after it.",
+    ),
+    (
+        "Themes and members’ own words",
+        "What members said at a review or when a peer match closed, tagged by a coordinator with the organisation’s themes. Words are quoted only where the person gave permission, and never with a name.",
     ),
 ]
 
@@ -240,4 +263,6 @@ def report_helpers():
         "pounds": pounds,
         "bars": bars,
         "rule_for": dc.rule,
+        "outcome_labels": REVIEW_STATUS_LABELS,
+        "category_labels": {"paid": "Paid from the budget", **GIVE_AND_GET_LABELS},
     }
