@@ -68,6 +68,9 @@ class DeclineSchema(Schema):
 class CloseSchema(Schema):
     outcome = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEXT))
     feedback = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
+    what_worked = fields.String(load_default="", validate=validate.Length(max=2000))
+    what_did_not = fields.String(load_default="", validate=validate.Length(max=2000))
+    quote_permission = fields.Boolean(load_default=False)
 
 
 class MatchPreferencesSchema(Schema):
@@ -304,6 +307,9 @@ def close(data, match_id):
             match_id=match_id,
             outcome=data["outcome"],
             feedback=data["feedback"],
+            what_worked=data["what_worked"],
+            what_did_not=data["what_did_not"],
+            quote_permission=data["quote_permission"],
             now=utcnow(),
         )
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import DateInputField
@@ -34,6 +34,11 @@ class CloseForm(FlaskForm):
         "Outcome", validators=[DataRequired(message="Enter the outcome of the match."), TEXT]
     )
     feedback = TextAreaField("Your feedback (optional)", validators=[Optional(), TEXT])
+    what_worked = TextAreaField("What worked? (optional)", validators=[Optional(), TEXT])
+    what_did_not = TextAreaField("What did not work? (optional)", validators=[Optional(), TEXT])
+    quote_permission = BooleanField(
+        "Yes, these words may be quoted to commissioners, without a name"
+    )
 
 
 class FeedbackForm(FlaskForm):

@@ -282,6 +282,9 @@ def close(match_id: int):
         "close_form",
         outcome=form.outcome.data,
         feedback=form.feedback.data or "",
+        what_worked=form.what_worked.data or "",
+        what_did_not=form.what_did_not.data or "",
+        quote_permission=bool(form.quote_permission.data),
     )
 
 

@@ -25,6 +25,7 @@ from ..auth.models import User
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..mail import queue_email
+from ..peers import voice
 from ..peers.models import PeerProfile, Referral
 from ..postcodes import district
 from ..timebank import exchanges
@@ -290,9 +291,14 @@ def close_match(
     outcome: str,
     feedback: str,
     now: datetime,
+    what_worked: str = "",
+    what_did_not: str = "",
+    quote_permission: bool = False,
 ) -> Match:
     """Either side, or a coordinator, closes an introduced match with an outcome and their
-    feedback (a coordinator's is recorded as the person's, whom they act for)."""
+    feedback (a coordinator's is recorded as the person's, whom they act for). What worked and
+    what did not are the members' voice: kept for the commissioners' report, quoted (never with
+    a name) only with permission."""
     match = get_match_for(session, actor, match_id, lock=True)
     peer_member_id, _ = parties(match)
     _require(match, "introduced", doing="closed")
@@ -308,6 +314,20 @@ def close_match(
         match.person_feedback = feedback or None
     match.referral.status = "closed"
     match.referral.closed_at = now
+    speaker = (
+        session.get(User, peer_member_id) if actor.id == peer_member_id else match.referral.member
+    )
+    voice.record_voice(
+        session,
+        member=speaker,
+        source="match",
+        what_worked=what_worked,
+        what_did_not=what_did_not,
+        quote_permission=quote_permission,
+        today=london_date(now),
+        now=now,
+        match_id=match.id,
+    )
     _audit(session, actor, "match.closed", match, now)
     return match
 

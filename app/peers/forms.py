@@ -554,3 +554,13 @@ def review_form_for(outcomes, **kwargs) -> ReviewForm:
             ),
         )
     return Form(**kwargs)
+
+
+class ThemeForm(FlaskForm):
+    name = StringField(
+        "Add a theme",
+        validators=[
+            DataRequired("Name the theme."),
+            Length(max=80, message="Name the theme in up to 80 characters."),
+        ],
+    )

@@ -149,3 +149,17 @@ def tag_voice(
         now=now,
     )
     return voice
+
+
+def add_suggested_themes(session: Session, *, actor: User, now: datetime) -> list[VoiceTheme]:
+    """Start the organisation's list with the suggested themes (each can be added to later)."""
+    return [add_theme(session, actor=actor, name=name, now=now) for name in DEFAULT_THEMES]
+
+
+def retire_theme(session: Session, *, actor: User, theme_id: int) -> VoiceTheme:
+    """Take a theme off the list: what was tagged with it keeps the tag in reports."""
+    theme = session.get(VoiceTheme, theme_id)
+    if theme is None or not can_tag_voice(actor, theme.organisation_id):
+        raise NotFound("We could not find that theme.")
+    theme.retired = True
+    return theme

@@ -330,6 +330,7 @@ def _give_and_get(session: Session, organisation_id: int, period: Period) -> dic
             PlanSupport,
             and_(
                 PlanSupport.plan_id == SupportPlan.id,
+                PlanSupport.version == SupportPlan.version,  # the current version's supports
                 PlanSupport.kind == "give_and_get",
                 PlanSupport.type.in_(DELIVERABLE_TYPES),
             ),

@@ -7,8 +7,16 @@ import pytest
 
 from app.clock import london_date, utcnow
 from app.peers import plans
-from app.peers.models import MemberVoice, PlanReview, PlanVersion, SupportPlan, WellbeingAnswer
-from tests.factories import CoordinatorFactory, OrganisationFactory, UserFactory
+from app.peers.models import (
+    MemberVoice,
+    PlanReview,
+    PlanVersion,
+    SupportPlan,
+    VoiceTheme,
+    WellbeingAnswer,
+)
+from tests.factories import CoordinatorFactory, MatchFactory, OrganisationFactory, UserFactory
+from tests.helpers import bearer
 from tests.web.test_pages_peers import (
     PLAN_FORM,
     add_support,
@@ -19,6 +27,8 @@ from tests.web.test_pages_peers import (
     one_h1,
     text_of,
 )
+
+PERSON_NAME = "Priya Testperson"
 
 
 @pytest.fixture()
@@ -212,3 +222,58 @@ def test_a_draft_is_not_reviewed_and_others_cannot_review(client, session, peopl
     assert client.get(f"/plans/{plan.id}/reviews/new").status_code == 404
     as_user(client, people["outsider"])
     assert client.post(f"/plans/{plan.id}/reviews/new", data={}).status_code == 404
+
+
+def test_coordinators_tag_what_members_said_and_the_pack_counts_themes_and_quotes(
+    client, session, people
+):
+    today = london_date(utcnow())
+    plan = signed_off(client, session, people)
+    as_user(client, people["person"])
+    client.post(
+        f"/plans/{plan.id}/reviews/new",
+        data={
+            "what_worked": "Someone who gets it",
+            "quote_permission": "y",
+            **date_parts("next_review_on", plans.add_months(today, 12)),
+        },
+    )
+    assert client.get("/voice").status_code == 403
+    as_user(client, people["coordinator"])
+    page = client.get("/voice")
+    assert one_h1(page) == "What members said" and "Someone who gets it" in text_of(page)
+    assert client.post("/voice/themes/suggested").status_code == 302
+    assert client.post("/voice/themes", data={"name": "Transport"}).status_code == 302
+    session.expire_all()
+    voice = session.query(MemberVoice).one()
+    theme = session.query(VoiceTheme).filter_by(name="Transport").one()
+    assert (
+        client.post(f"/voice/{voice.id}/tags", data={"themes": [str(theme.id)]}).status_code == 302
+    )
+    session.expire_all()
+    assert [t.theme_id for t in session.get(MemberVoice, voice.id).tags] == [theme.id]
+    pack = text_of(
+        client.get(f"/reports/pack?start={today.replace(day=1)}&end={today}&disclosure=coordinator")
+    )
+    assert "For commissioners: outcomes and members’ voice" in pack
+    assert "“Someone who gets it”" in pack and "Themes: Transport" in pack
+    assert PERSON_NAME not in pack.split("For commissioners")[1]
+
+
+def test_closing_a_match_keeps_what_the_person_said(client, session, people):
+    match = MatchFactory(status="introduced", introduced_at=utcnow())
+    coordinator = CoordinatorFactory(organisation=match.referral.member.organisation)
+    closed = client.post(
+        f"/api/v1/matches/{match.id}/close",
+        json={
+            "outcome": "Plan written together",
+            "what_worked": "Talking to someone who had been there",
+            "what_did_not": "",
+            "quote_permission": True,
+        },
+        headers=bearer(coordinator),
+    )
+    assert closed.status_code == 200, closed.get_json()
+    voice = session.query(MemberVoice).one()
+    assert voice.source == "match" and voice.member_id == match.referral.member_id
+    assert voice.quote_permission and voice.what_worked.startswith("Talking")
