@@ -312,9 +312,17 @@ def _load_peers(organisation: Organisation, people: dict[str, User], now) -> Non
             modes=["phone", "in_person"],
             languages=["Urdu", "English"],
             consent_given=True,
+            wellbeing={
+                "in_control": 2,
+                "things_that_matter": 1,
+                "part_of_community": 2,
+                "someone_who_understands": 1,
+                "hopeful": 2,
+            },
         ),
         now=now - timedelta(days=16),
     )
+    _load_review(coordinator, signed, now)
     plans.create_plan(
         db.session,
         actor=coordinator,
@@ -333,6 +341,68 @@ def _load_peers(organisation: Organisation, people: dict[str, User], now) -> Non
             ],
         ),
         now=now - timedelta(days=2),
+    )
+
+
+def _load_review(coordinator: User, plan, now) -> None:
+    """Farhan's plan: one review done (with him, by the coordinator), then version 2 agreed with
+    the NHS team, and what he said tagged with the organisation's themes."""
+    from datetime import timedelta
+
+    from .peers import plans, reviews, voice
+    from .peers.models import MemberVoice
+
+    mosque, cooking = plan.outcome_items
+    review = reviews.record_review(
+        db.session,
+        actor=coordinator,
+        plan_id=plan.id,
+        answers=reviews.ReviewAnswers(
+            outcomes=[
+                reviews.OutcomeAnswer(mosque.id, "achieved", "I go every Friday with Joe now"),
+                reviews.OutcomeAnswer(cooking.id, "partly", "Soup and rice, not much else yet"),
+            ],
+            wellbeing={
+                "in_control": 3,
+                "things_that_matter": 3,
+                "part_of_community": 3,
+                "someone_who_understands": 4,
+                "hopeful": 3,
+            },
+            what_worked="Talking to someone who lives with MS too",
+            what_did_not="Waiting weeks for the physio to start",
+            quote_permission=True,
+            paid_delivery="partly",
+            give_and_get_delivery="as_planned",
+            changes="More help with cooking; fewer physio sessions",
+        ),
+        now=now - timedelta(days=6),
+    )
+    details = plans.details_of(plan)
+    details.outcomes = [*details.outcomes, "I want to cook a meal for my nephews"]
+    details.supports = [
+        line for line in details.supports if line.description != "Physiotherapy sessions"
+    ]
+    details.supports.append(
+        plans.SupportLine(
+            kind="paid",
+            description="Cooking lessons at the community kitchen",
+            provider="Chapeltown Kitchen",
+            annual_pence=470_000,
+        )
+    )
+    details.reason = "Agreed with the NHS team at the review: cooking lessons instead of physio"
+    plans.revise_plan(
+        db.session, actor=coordinator, plan_id=plan.id, details=details, now=now - timedelta(days=5)
+    )
+    themes = voice.add_suggested_themes(db.session, actor=coordinator, now=now - timedelta(days=5))
+    said = db.session.scalar(select(MemberVoice).where(MemberVoice.review_id == review.id))
+    voice.tag_voice(
+        db.session,
+        actor=coordinator,
+        voice_id=said.id,
+        theme_ids=[t.id for t in themes if t.name in ("Peer support", "Waiting and delays")],
+        now=now - timedelta(days=5),
     )
 
 

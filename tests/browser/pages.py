@@ -133,4 +133,15 @@ PAGES: list[Page] = [
         f"{DEMO_ORGANISATION}: what our community gave",
     ),
     Page(MEMBER, "/reports", "You cannot see this page", status=403),
+    # Reviews and outcomes: Farhan's plan 1 had one review, then version 2 (both in its history)
+    Page(COORDINATOR, "/plans/1/reviews/new", "Review Farhan Iqbal’s plan"),
+    Page(BUDGET_HOLDER, "/plans/1/reviews/new", "Review your support plan"),
+    Page(
+        COORDINATOR,
+        "/plans/1/supports/6/remove",
+        "Remove Personal assistant, 6 hours a week",
+    ),
+    Page(COORDINATOR, "/voice", "What members said"),
+    Page(MEMBER, "/voice", "You cannot see this page", status=403),
+    Page(MEMBER, "/plans/1/reviews/new", "Page not found", status=404),
 ]

@@ -176,6 +176,44 @@ def test_coordinator_signs_a_plan_off_with_the_keyboard_alone(new_page):
     expect(page.locator("main")).to_contain_text("Sight loss")
 
 
+def test_coordinator_records_a_review_with_the_keyboard_alone(new_page):
+    page = new_page(COORDINATOR)
+    # Set-up (not under test): a signed-off plan for David with one outcome.
+    page.goto("/plans/new?member=6")
+    page.locator("#budget").fill("0")
+    page.locator("#management").check()
+    page.locator("#outcomes").fill("Walk to the park every day")
+    page.get_by_role("button", name="Save the draft plan").click()
+    plan_path = page.url.split("#")[0]
+    page.goto(plan_path + "/sign-off")
+    page.locator("#wants_peer_support-no").check()
+    page.locator("#willing_to_support_others-no").check()
+    page.get_by_role("button", name="Sign off the plan").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("signed off")
+
+    # The review form, by keyboard alone.
+    page.goto(plan_path + "/reviews/new")
+    outcome = page.locator("input[name^='outcome_']").first.get_attribute("id")
+    tab_to_id(page, outcome)
+    page.keyboard.press("Space")  # achieved
+    page.keyboard.press("Tab")  # the sentence in their words
+    page.keyboard.type("I go with my neighbour now")
+    tab_to_id(page, "wellbeing_in_control")
+    page.keyboard.press("ArrowDown")  # radios move with the arrow keys: "a little true"
+    tab_to_id(page, "what_worked")
+    page.keyboard.type("Having a walking buddy")
+    tab_to_id(page, "quote_permission")
+    page.keyboard.press("Space")
+    tab_to_prefix(page, "Record the review")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "The review is recorded"
+    )
+    expect(page.locator("#reviews ~ .govuk-summary-card").first).to_contain_text(
+        "I go with my neighbour now"
+    )
+
+
 def test_propose_accept_and_introduce_a_peer_with_the_keyboard_alone(new_page):
     # The coordinator opens Farhan's best peers and proposes Esther.
     page = new_page(COORDINATOR)
