@@ -31,27 +31,16 @@ def _copy_plans_to_version_one():
     """Each plan as it is becomes its version 1 (signed off when the plan is), and each of its
     outcomes a row of that version."""
     bind = op.get_bind()
-    plans = bind.execute(
+    # In SQL, so every column keeps its type on both databases.
+    bind.execute(
         sa.text(
-            "SELECT id, budget_pence, management, split_pence, started_without_money, "
-            "outcomes, created_by_id, created_at, signed_off_at, signed_off_by_id "
-            "FROM support_plan ORDER BY id"
+            "INSERT INTO plan_version (plan_id, number, budget_pence, management, split_pence, "
+            "started_without_money, reason, changes, created_by_id, created_at, signed_off_at, "
+            "signed_off_by_id) "
+            "SELECT id, 1, budget_pence, management, split_pence, started_without_money, '', "
+            "CAST('[]' AS JSON), created_by_id, created_at, signed_off_at, signed_off_by_id "
+            "FROM support_plan"
         )
-    ).all()
-    version = sa.table(
-        "plan_version",
-        sa.column("plan_id", sa.Integer),
-        sa.column("number", sa.Integer),
-        sa.column("budget_pence", sa.Integer),
-        sa.column("management", sa.String),
-        sa.column("split_pence", sa.JSON),
-        sa.column("started_without_money", sa.Boolean),
-        sa.column("reason", sa.Text),
-        sa.column("changes", sa.JSON),
-        sa.column("created_by_id", sa.Integer),
-        sa.column("created_at", sa.DateTime),
-        sa.column("signed_off_at", sa.DateTime),
-        sa.column("signed_off_by_id", sa.Integer),
     )
     outcome = sa.table(
         "plan_outcome",
@@ -60,30 +49,14 @@ def _copy_plans_to_version_one():
         sa.column("position", sa.Integer),
         sa.column("text", sa.Text),
     )
-    versions, outcomes = [], []
-    for row in plans:
-        versions.append(
-            {
-                "plan_id": row.id,
-                "number": 1,
-                "budget_pence": row.budget_pence,
-                "management": row.management,
-                "split_pence": _json(row.split_pence) or {},
-                "started_without_money": bool(row.started_without_money),
-                "reason": "",
-                "changes": [],
-                "created_by_id": row.created_by_id,
-                "created_at": row.created_at,
-                "signed_off_at": row.signed_off_at,
-                "signed_off_by_id": row.signed_off_by_id,
-            }
-        )
-        for position, text in enumerate(_json(row.outcomes) or []):
+    outcomes = []
+    for plan_id, listed in bind.execute(
+        sa.text("SELECT id, outcomes FROM support_plan ORDER BY id")
+    ).all():
+        for position, words in enumerate(_json(listed) or []):
             outcomes.append(
-                {"plan_id": row.id, "version": 1, "position": position, "text": str(text)}
+                {"plan_id": plan_id, "version": 1, "position": position, "text": str(words)}
             )
-    if versions:
-        op.bulk_insert(version, versions)
     if outcomes:
         op.bulk_insert(outcome, outcomes)
 

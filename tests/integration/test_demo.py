@@ -55,3 +55,20 @@ def test_demo_referral_has_candidates_with_reasons_and_a_peer_why_not_explains(s
         )
         == 2
     )
+
+
+def test_demo_plan_has_a_review_and_two_versions_in_its_history(session):
+    from app.peers import plans
+    from app.peers.models import PlanReview, SupportPlan
+
+    people = load_demo()
+    session.commit()
+    farhan = people["farhan@example.org"]
+    plan = session.scalar(select(SupportPlan).where(SupportPlan.member_id == farhan.id))
+    assert plan.version == 2
+    assert [v.number for v in plans.version_history(session, plan)] == [2, 1]
+    review = session.scalar(select(PlanReview).where(PlanReview.plan_id == plan.id))
+    assert review.plan_version == 1 and {o.status for o in review.outcomes} == {
+        "achieved",
+        "partly",
+    }
