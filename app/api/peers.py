@@ -43,6 +43,16 @@ def Languages(**kwargs) -> fields.List:  # noqa: N802
     )
 
 
+def WellbeingAnswers() -> fields.Dict:  # noqa: N802 - reads like a field class
+    """Optional answers, question code → 1 to 4; the service names any answer off the scale."""
+    return fields.Dict(
+        keys=fields.String(validate=validate.Length(max=40)),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        metadata={"description": "Optional: question code → 1 to 4 (GET /wellbeing-questions)."},
+    )
+
+
 class ExplicitBoolean(fields.Boolean):
     """Only JSON true or false: an answer is never inferred from 1, "yes" or "on"."""
 
@@ -399,12 +409,7 @@ class SignOffSchema(Schema):
     modes = Choices(MODES, load_default=list)
     health_data_consent = ConsentFlag(load_default=None, allow_none=True)
     preferences = fields.Nested(lambda: PreferencesSchema(), load_default=dict)
-    wellbeing = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=40)),
-        values=fields.Raw(allow_none=True),
-        load_default=dict,
-        metadata={"description": "Optional: question code → 1 to 4 (GET /wellbeing-questions)."},
-    )
+    wellbeing = WellbeingAnswers()
 
 
 def _plan_body(plan: SupportPlan) -> dict:
@@ -592,12 +597,7 @@ class ReviewCreateSchema(Schema):
     outcomes = fields.List(
         fields.Nested(OutcomeAnswerSchema), load_default=list, validate=validate.Length(max=30)
     )
-    wellbeing = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=40)),
-        values=fields.Raw(allow_none=True),
-        load_default=dict,
-        metadata={"description": "Optional: question code → 1 to 4 (GET /wellbeing-questions)."},
-    )
+    wellbeing = WellbeingAnswers()
     what_worked = fields.String(load_default="", validate=validate.Length(max=reviews.MAX_TEXT))
     what_did_not = fields.String(load_default="", validate=validate.Length(max=reviews.MAX_TEXT))
     quote_permission = ExplicitBoolean(load_default=False)

@@ -48,33 +48,6 @@ from .common import (
 # --- plans --------------------------------------------------------------------------------------
 
 
-def _support_lines(plan: SupportPlan) -> list[plans.SupportLine]:
-    return [
-        plans.SupportLine(
-            kind=s.kind,
-            description=s.description,
-            annual_pence=s.annual_pence,
-            provider=s.provider,
-            type=s.type,
-            hours_per_month=s.hours_per_month,
-        )
-        for s in plan.supports
-    ]
-
-
-def _plan_details(plan: SupportPlan, supports: list[plans.SupportLine]) -> plans.PlanDetails:
-    """The plan as it stands, with a new list of supports."""
-    return plans.PlanDetails(
-        member_id=plan.member_id,
-        budget_pence=plan.budget_pence,
-        management=plan.management,
-        split_pence=dict(plan.split_pence or {}),
-        outcomes=list(plan.outcomes or []),
-        supports=supports,
-        started_without_money=plan.started_without_money,
-    )
-
-
 def _plan_answers(form: PlanForm) -> dict:
     return {
         "budget_pence": form.budget.pence,
@@ -174,7 +147,7 @@ def plan_edit(plan_id: int):
         }
     )
     if form.validate_on_submit():
-        details = _plan_details(plan, _support_lines(plan))
+        details = plans.details_of(plan)
         for name, value in _plan_answers(form).items():
             setattr(details, name, value)
         outcome = attempt(
