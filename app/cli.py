@@ -136,7 +136,9 @@ def _job_settings():
 
     config = current_app.config
     return JobSettings(
-        referral_escalation_days=config["REFERRAL_ESCALATION_DAYS"], base_url=config["BASE_URL"]
+        referral_escalation_days=config["REFERRAL_ESCALATION_DAYS"],
+        base_url=config["BASE_URL"],
+        idempotency_key_hours=config["IDEMPOTENCY_KEY_HOURS"],
     )
 
 
@@ -228,7 +230,18 @@ def run_scheduler():
             finally:
                 db.session.remove()
 
-    process = build_scheduler(run_now)
+    def send_outbox() -> None:
+        with app.app_context():
+            try:
+                if lock.still_held():
+                    deliver_outbox(db.session, app.config, utcnow())
+            except Exception:  # noqa: BLE001 - logged; the next minute tries again
+                db.session.rollback()
+                logging.getLogger("giveandget.mail").exception("Sending the outbox failed")
+            finally:
+                db.session.remove()
+
+    process = build_scheduler(run_now, send_outbox)
     try:
         process.start()
     except (KeyboardInterrupt, SystemExit):

@@ -113,7 +113,7 @@ def plan_new():
         if outcome.ok:
             plan = outcome.value
             flash(
-                f"The draft plan for {plan.member.name} is saved. Now add the supports.",
+                "The draft plan is saved. Now add the supports.",
                 "success",
             )
             return redirect(url_for("peers.plan", plan_id=plan.id))
@@ -193,7 +193,7 @@ def plan_support_new(plan_id: int):
             **on_form(form, {"annual_pence": "annual_cost"}),
         )
         if outcome.ok:
-            flash(f"Support added: {line.description}", "success")
+            flash("The support is added to the plan.", "success")
             anchor = "paid-supports" if paid else "give-and-get-supports"
             return redirect(url_for("peers.plan", plan_id=plan_id, _anchor=anchor))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
@@ -203,11 +203,11 @@ def plan_support_new(plan_id: int):
 @bp.post("/plans/<id:plan_id>/supports/<id:support_id>/remove")
 def plan_support_remove(plan_id: int, support_id: int):
     require_coordinator(current_user)
-    removed = plans.remove_support(
+    plans.remove_support(
         db.session, actor=current_user, plan_id=plan_id, support_id=support_id, now=utcnow()
     )
     commit()
-    flash(f"Support removed: {removed.description}", "success")
+    flash("The support is removed from the plan.", "success")
     return redirect(url_for("peers.plan", plan_id=plan_id))
 
 
