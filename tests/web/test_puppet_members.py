@@ -183,3 +183,14 @@ def test_an_admin_sees_who_created_credited_and_reversed_what(client, session, p
         sign_in(client, person)
         assert client.get("/admin/coordinator-activity").status_code == 403
         client.post("/sign-out")
+
+
+def test_the_api_shows_administrators_the_same_activity(client, session, puppet):
+    record(client, puppet["coordinator"], **to_the_organisation(puppet))
+    body = client.get("/api/v1/coordinator-activity", headers=bearer(AdminFactory())).get_json()
+    mine = next(r for r in body["coordinators"] if r["coordinator_id"] == puppet["coordinator"].id)
+    assert mine["members_added"] == 1 and mine["exchanges_recorded"] == 1
+    assert mine["credits"] == 0  # still waiting for a second coordinator
+    assert {action["what"] for action in body["recent"]} >= {"added a member"}
+    for refused in (puppet["coordinator"], puppet["puppet"]):
+        assert_error(client.get("/api/v1/coordinator-activity", headers=bearer(refused)), 403)
