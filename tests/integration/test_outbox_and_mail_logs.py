@@ -118,3 +118,13 @@ def test_no_reset_or_invitation_link_reaches_the_log(session, caplog):
     assert "/password/reset/" not in logged and "/invitations/" not in logged
     bodies = session.scalars(select(OutboxEmail.body)).all()
     assert any(raw_invitation in body for body in bodies)  # the email itself keeps its link
+
+
+def test_a_developer_reads_a_link_on_their_own_terminal_not_in_the_log(app, session):
+    person = UserFactory(email="dev@example.org")
+    raw = auth.invite(session, user=person, now=utcnow(), base_url="http://127.0.0.1:5000")
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["mail", "show", "--to", "dev@example.org"])
+    assert result.exit_code == 0 and raw in result.output
+    missing = app.test_cli_runner().invoke(args=["mail", "show", "--to", "nobody@example.org"])
+    assert missing.exit_code != 0
