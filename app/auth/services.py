@@ -523,9 +523,11 @@ def check_throttle(
         if count >= limit:
             retry = int((oldest + timedelta(minutes=policy.window_minutes) - now).total_seconds())
             minutes = max(1, -(-retry // 60))
+            wait = f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again"
             raise Throttled(
-                f"Too many failed attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} "
-                "and try again, or reset your password.",
+                f"Too many failed attempts. {wait}, or reset your password."
+                if kind == "sign_in"
+                else f"Too many requests for a new password. {wait}.",
                 retry_after_seconds=retry,
             )
 

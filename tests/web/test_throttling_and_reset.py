@@ -108,6 +108,7 @@ def test_forgot_password_is_throttled_per_address_like_sign_in(client, session):
         assert _forgot(client, f"probe{number}@example.org").status_code == 200
     throttled = _forgot(client, "probe-more@example.org")
     assert throttled.status_code == 429 and throttled.headers["Retry-After"]
+    assert "Too many requests for a new password" in throttled.get_data(as_text=True)
     assert _forgot(client, "probe-more@example.org", address="192.0.2.45").status_code == 200
 
 
