@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export FLASK_APP := wsgi
+# `make run` is a local development run; wsgi.py alone defaults to production.
+export APP_ENV ?= development
 
 .PHONY: run test lint assets bench-ledger clean
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -30,8 +31,64 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Keys that have been published (in this code, its history or its documentation) or are
+# guessable: anyone holding one can sign a session cookie as any user, an admin included.
+KNOWN_SECRET_KEYS = frozenset(
+    {
+        "development-only-not-secret",
+        "testing",
+        "bench",
+        "secret",
+        "changeme",
+        "change-me",
+        "dev",
+        "development",
+        "give-and-get-demo",
+    }
+)
+MIN_SECRET_KEY_LENGTH = 32
+SECRET_KEY_FILE = "secret_key"
+
+
+def _instance_secret_key(instance_dir: Path) -> str:
+    """Development's key: random, generated once into instance/ (git-ignored), kept after."""
+    path = instance_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def settle_secret_key(settings: dict, instance_dir: Path) -> str:
+    """The key sessions are signed with. Testing uses its fixed one; development generates one
+    into ``instance/`` when none is configured; every other mode must be given one. A known or
+    short key is refused everywhere but testing, so the app never runs with a public key."""
+    key = settings.get("SECRET_KEY") or os.environ.get("SECRET_KEY") or ""
+    if settings.get("TESTING"):
+        return key or "testing"
+    if not key:
+        if not settings.get("GENERATE_SECRET_KEY"):
+            raise RuntimeError(
+                "SECRET_KEY must be set (a random string of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters, e.g. from `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`). For a local run set APP_ENV=development."
+            )
+        key = _instance_secret_key(instance_dir)
+    if key in KNOWN_SECRET_KEYS or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            f"SECRET_KEY is a published or short key: use a random string of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters."
+        )
+    return key
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
+    # Settled in create_app (settle_secret_key): never a default anyone can read.
+    SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # A slow typist must not lose their form (WCAG 2.2.1): the CSRF token lives with the session.
@@ -58,6 +115,12 @@ class Config:
     SIGNIN_MAX_FAILURES_PER_ADDRESS = 20
     INVITATION_DAYS = 14
     PASSWORD_RESET_HOURS = 2
+    # How many proxies in front of the app may set X-Forwarded-For (0: trust none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # A bearer token stops working this many days after it was issued.
+    API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+    # A stored Idempotency-Key response is replayed for this long, then forgotten.
+    IDEMPOTENCY_KEY_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_HOURS", "24"))
 
     API_TITLE = "Give and Get API"
     API_VERSION = "v1"
@@ -79,6 +142,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    GENERATE_SECRET_KEY = True
 
 
 class TestingConfig(Config):
@@ -102,6 +166,12 @@ class ProductionConfig(Config):
         if cls.SQLALCHEMY_DATABASE_URI.startswith("sqlite") and not _bool("ALLOW_SQLITE"):
             raise RuntimeError(
                 "Production uses PostgreSQL: set DATABASE_URL, or ALLOW_SQLITE=1 to run on SQLite."
+            )
+        if not os.environ.get("MAIL_SERVER") and not _bool("ALLOW_NO_MAIL"):
+            raise RuntimeError(
+                "Production sends email (password resets, invitations): set MAIL_SERVER, or "
+                "ALLOW_NO_MAIL=1 to run without one (emails are then logged with their links "
+                "removed, so nobody can use them)."
             )
 
 

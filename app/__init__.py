@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, jsonify
 from sqlalchemy import text
 
-from config import BASE_DIR, INSTANCE_DIR, ProductionConfig, config_for
+from config import BASE_DIR, INSTANCE_DIR, ProductionConfig, config_for, settle_secret_key
 
 from .extensions import csrf, db, login_manager, migrate
 
@@ -25,6 +25,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.config.from_object(config)
     app.config.update(overrides or {})
     INSTANCE_DIR.mkdir(exist_ok=True)
+    app.config["SECRET_KEY"] = settle_secret_key(app.config, INSTANCE_DIR)
 
     from . import models  # noqa: F401  (every table registered before migrations look)
 
@@ -65,11 +66,12 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.register_blueprint(reports_bp)
 
     from .error_pages import register_error_handlers
-    from .security import register_security
+    from .security import register_security, trust_proxies
     from .templating import register_templating
 
     register_error_handlers(app)
     register_security(app)
+    trust_proxies(app)
     register_templating(app)
 
     @app.get("/healthz")

@@ -94,6 +94,27 @@ def send_mail():
     click.echo(f"Sent {sent} email(s).")
 
 
+@mail.command("show", help="Print the latest emails to one address, links included.")
+@click.option("--to", "address", required=True)
+@click.option("--last", default=3, show_default=True, help="How many emails")
+def show_mail(address: str, last: int):
+    """Without MAIL_SERVER nothing leaves the machine and the log never carries a link: a
+    developer (or an operator with the database) reads an invitation or reset link here, on
+    their own terminal."""
+    from .mail import OutboxEmail
+
+    emails = db.session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.to_address == address.strip().lower())
+        .order_by(OutboxEmail.id.desc())
+        .limit(max(1, last))
+    ).all()
+    if not emails:
+        raise click.ClickException(f"No email to {address} in the outbox.")
+    for email in emails:
+        click.echo(f"--- {email.created_at:%Y-%m-%d %H:%M} UTC: {email.subject}\n{email.body}")
+
+
 @click.group(help="Postcode centroids, for distances between people.")
 def geo() -> None:
     pass
@@ -136,7 +157,9 @@ def _job_settings():
 
     config = current_app.config
     return JobSettings(
-        referral_escalation_days=config["REFERRAL_ESCALATION_DAYS"], base_url=config["BASE_URL"]
+        referral_escalation_days=config["REFERRAL_ESCALATION_DAYS"],
+        base_url=config["BASE_URL"],
+        idempotency_key_hours=config["IDEMPOTENCY_KEY_HOURS"],
     )
 
 
@@ -228,7 +251,18 @@ def run_scheduler():
             finally:
                 db.session.remove()
 
-    process = build_scheduler(run_now)
+    def send_outbox() -> None:
+        with app.app_context():
+            try:
+                if lock.still_held():
+                    deliver_outbox(db.session, app.config, utcnow())
+            except Exception:  # noqa: BLE001 - logged; the next minute tries again
+                db.session.rollback()
+                logging.getLogger("giveandget.mail").exception("Sending the outbox failed")
+            finally:
+                db.session.remove()
+
+    process = build_scheduler(run_now, send_outbox)
     try:
         process.start()
     except (KeyboardInterrupt, SystemExit):

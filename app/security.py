@@ -1,8 +1,17 @@
-"""Security headers on every response, and the session loader for Flask-Login."""
+"""Security headers on every response, the encrypted session cookie, and the session loader
+for Flask-Login."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+import base64
+import hashlib
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface, session_json_serializer
+from itsdangerous import BadSignature
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db, login_manager
 
@@ -13,25 +22,64 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class EncryptedCookieSerializer:
+    """What Flask's cookie session signs with, encrypting as well (Fernet: AES and an HMAC): a
+    flashed message naming a person or quoting their plan is unreadable in the cookie, on disk
+    or in a proxy's log, and a changed cookie is refused as a forged one is."""
+
+    def __init__(self, secret_key: str) -> None:
+        digest = hashlib.sha256(b"give-and-get session cookie\0" + secret_key.encode()).digest()
+        self._fernet = Fernet(base64.urlsafe_b64encode(digest))
+
+    def dumps(self, value: dict[str, Any]) -> str:
+        return self._fernet.encrypt(session_json_serializer.dumps(value).encode()).decode()
+
+    def loads(self, value: str | bytes, max_age: int | None = None) -> dict[str, Any]:
+        token = value.encode() if isinstance(value, str) else value
+        try:
+            return session_json_serializer.loads(self._fernet.decrypt(token, ttl=max_age).decode())
+        except (InvalidToken, ValueError):
+            raise BadSignature("The session cookie could not be read.") from None
+
+
+class EncryptedCookieSessionInterface(SecureCookieSessionInterface):
+    def get_signing_serializer(self, app: Flask) -> EncryptedCookieSerializer | None:  # type: ignore[override]
+        if not app.secret_key:
+            return None
+        return EncryptedCookieSerializer(str(app.secret_key))
+
+
+# Responses that may carry personal or health data are never stored by a browser or a proxy
+# (the back button after sign-out, a shared computer): everything but the static files.
+NO_STORE_EXEMPT_ENDPOINTS = {"static"}
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind a TLS proxy every request comes from the proxy's address: with TRUSTED_PROXIES
+    set, X-Forwarded-For (and -Proto) are believed from exactly that many hops, so throttling
+    counts each person's own address. With 0 (the default) the headers are ignored: a client
+    cannot escape the throttle by writing them itself."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def register_security(app: Flask) -> None:
+    app.session_interface = EncryptedCookieSessionInterface()
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from .auth.models import User
+    def load_user(session_id: str):
+        from .auth.services import user_for_session
 
-        if not user_id.isdigit():
-            return None
-        return db.session.get(User, int(user_id))
+        return user_for_session(db.session, session_id)
 
     @app.before_request
     def refuse_unstorable_text():
         """A NUL character in a form or query string can never be stored (PostgreSQL refuses
         it): say so plainly instead of failing later."""
-        from flask import request
-
         from .errors import ValidationFailed
         from .textcheck import first_unstorable
 
@@ -53,6 +101,8 @@ def register_security(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint not in NO_STORE_EXEMPT_ENDPOINTS:
+            headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

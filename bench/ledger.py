@@ -40,6 +40,7 @@ import platform
 import queue
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -377,7 +378,8 @@ class Server:
         env = {
             **os.environ,
             "APP_ENV": "production",
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": secrets.token_hex(32),  # a known or short key is refused
+            "ALLOW_NO_MAIL": "1",
             "DATABASE_URL": database_url,
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_smorest import Api
 
 from ..clock import utcnow
@@ -36,7 +36,26 @@ def init_api(app: Flask) -> None:
     api.register_converter(IdConverter, id_param_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from . import auth, matching, members, notifications, organisations, peers, reports, timebank
+    from ..auth.services import on_person_forgotten
+    from ..jobs.runs import JOBS
+    from . import (
+        auth,
+        idempotency,
+        matching,
+        members,
+        notifications,
+        organisations,
+        peers,
+        reports,
+        timebank,
+    )
+
+    # Withdrawn consent or an erasure purges the stored answers about the person; a job
+    # deletes answers older than IDEMPOTENCY_KEY_HOURS.
+    on_person_forgotten("api", idempotency.forget_person)
+    JOBS["idempotency_expiry"] = lambda session, now, settings: idempotency.purge_expired(
+        session, now, settings.idempotency_key_hours
+    )
 
     for module in (auth, members, organisations, timebank, peers, matching, notifications, reports):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
@@ -52,7 +71,11 @@ def init_api(app: Flask) -> None:
         scheme, _, raw = header.partition(" ")
         user = None
         if scheme.lower() == "bearer" and raw.strip():
-            user = user_for_api_token(db.session, raw.strip(), utcnow())
+            user = user_for_api_token(
+                db.session, raw.strip(), utcnow(), current_app.config["API_TOKEN_DAYS"]
+            )
+            if db.session.info.pop("api_token_used", False):
+                db.session.commit()  # "last used" is kept even when the request only reads
         if user is None:
             return json_error(
                 401,

@@ -23,6 +23,7 @@ from ..errors import ValidationFailed, is_retryable
 from ..extensions import db
 from ..mail import flush_outbox_after_commit
 from ..textcheck import unstorable
+from . import idempotency
 from .models import IdempotencyRecord
 
 MAX_ID = 2**31 - 1
@@ -122,13 +123,15 @@ def _request_fingerprint() -> str:
     return hashlib.sha256(f"{target}\n{canonical}".encode("utf-8", "replace")).hexdigest()
 
 
-def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+def _replay(record: IdempotencyRecord, fingerprint: str, user: User) -> Response:
     if record.request_hash != fingerprint:
         raise ValidationFailed(
             "This Idempotency-Key was already used with a different request.",
             code="idempotency_mismatch",
             fields={"Idempotency-Key": "Use a new key for a different request."},
         )
+    idempotency.check_replay(db.session, record, user, utcnow())
+    db.session.commit()  # the replay's audit row
     response = Response(
         record.response_body, status=record.response_status, mimetype="application/json"
     )
@@ -137,11 +140,19 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
 
 
 def _find_record(user_id: int, key: str) -> IdempotencyRecord | None:
-    return db.session.scalar(
+    """The caller's own live record for the key (another caller's is never looked at). An
+    expired one is deleted here, so the key starts afresh."""
+    record = db.session.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
         )
     )
+    hours = current_app.config["IDEMPOTENCY_KEY_HOURS"]
+    if record is not None and record.created_at <= idempotency.expires_before(utcnow(), hours):
+        db.session.delete(record)
+        db.session.flush()
+        return None
+    return record
 
 
 ATTEMPTS = 3
@@ -189,19 +200,23 @@ def write(view: Callable[..., Response]) -> Callable[..., Response]:
             fingerprint = _request_fingerprint()
             existing = _find_record(user.id, key)
             if existing is not None:
-                return _replay(existing, fingerprint)
+                return _replay(existing, fingerprint, user)
         response = run_retrying_deadlocks(view, *args, **kwargs)
         if not 200 <= response.status_code < 300:
             db.session.rollback()
             return response
         if key is not None:
+            body = response.get_data(as_text=True)
+            path_member = (request.view_args or {}).get("member_id")
             db.session.add(
                 IdempotencyRecord(
                     user_id=user.id,
                     key=key,
                     request_hash=fingerprint,
                     response_status=response.status_code,
-                    response_body=response.get_data(as_text=True),
+                    response_body=body,
+                    member_id=idempotency.subject_of(body, path_member),
+                    created_at=utcnow(),
                 )
             )
         try:
@@ -212,7 +227,7 @@ def write(view: Callable[..., Response]) -> Callable[..., Response]:
             existing = _find_record(user.id, key) if key is not None else None
             if existing is None:
                 raise
-            return _replay(existing, fingerprint)
+            return _replay(existing, fingerprint, user)
         return response
 
     return wrapper

@@ -21,7 +21,9 @@ BOUND = services.LIMIT_MINUTES_BOUND
 class OrganisationCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(max=200))
     min_balance_minutes = fields.Integer(
-        strict=True, load_default=DEFAULT_MIN_BALANCE_MINUTES, validate=validate.Range(-BOUND, 0)
+        strict=True,
+        load_default=DEFAULT_MIN_BALANCE_MINUTES,
+        validate=validate.Range(-services.MIN_BALANCE_BOUND_MINUTES, 0),
     )
     max_balance_minutes = fields.Integer(
         strict=True, load_default=DEFAULT_MAX_BALANCE_MINUTES, validate=validate.Range(0, BOUND)
@@ -73,7 +75,7 @@ def get_organisation_account(organisation_id):
 
 class OrganisationSettingsSchema(Schema):
     min_balance_minutes = fields.Integer(
-        strict=True, required=True, validate=validate.Range(-BOUND, 0)
+        strict=True, required=True, validate=validate.Range(-services.MIN_BALANCE_BOUND_MINUTES, 0)
     )
     max_balance_minutes = fields.Integer(
         strict=True, required=True, validate=validate.Range(0, BOUND)

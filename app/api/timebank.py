@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..clock import utcnow
 from ..extensions import db
-from ..timebank import exchanges, listings
+from ..timebank import activity, exchanges, listings
 from ..timebank.categories import CATEGORIES
 from ..timebank.durations import MAX_MINUTES, MIN_MINUTES
 from ..timebank.models import EXCHANGE_STATUSES
@@ -318,3 +318,40 @@ def grant(data):
         reason=data["reason"],
         now=utcnow(),
     )
+
+
+# --- what coordinators did (administrators) -------------------------------------------------
+
+
+class CoordinatorActivitySchema(Schema):
+    coordinator_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    organisation = fields.String(required=True)
+    members_added = fields.Integer(required=True)
+    exchanges_recorded = fields.Integer(required=True)
+    credits = fields.Integer(required=True)
+    minutes_credited = fields.Integer(required=True)
+    reversals = fields.Integer(required=True)
+    settings_changes = fields.Integer(required=True)
+
+
+class CoordinatorActionSchema(Schema):
+    at = UtcDateTime(required=True)
+    coordinator = fields.String(required=True)
+    what = fields.String(required=True)
+    member = fields.String(allow_none=True)
+    minutes = fields.Integer(allow_none=True)
+
+
+class ActivityReportSchema(Schema):
+    since = UtcDateTime(required=True)
+    coordinators = fields.List(fields.Nested(CoordinatorActivitySchema), required=True)
+    recent = fields.List(fields.Nested(CoordinatorActionSchema), required=True)
+
+
+@blp.route("/coordinator-activity", methods=["GET"])
+@blp.response(200, ActivityReportSchema)
+def coordinator_activity():
+    """Administrators: every coordinator's members added, exchanges recorded, hours credited
+    and reversals over the last 30 days, and their latest actions (the same as the page)."""
+    return activity.coordinator_activity(db.session, api_user(), utcnow())

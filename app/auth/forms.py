@@ -82,8 +82,8 @@ def _whole_hours(text: str | None) -> int:
     from ..forms import is_whole_number
 
     raw = (text or "").strip().removesuffix("hours").strip()
-    if not is_whole_number(raw) or int(raw) > 10_000:
-        raise ValidationError("Enter a whole number of hours from 0 to 10,000, like 10.")
+    if not is_whole_number(raw) or int(raw) > 1_000:
+        raise ValidationError("Enter a whole number of hours from 0 to 1,000, like 10.")
     return int(raw) * 60
 
 

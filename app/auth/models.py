@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Part of every session's identity (``get_id``): raising it ends every session signed in
+    # before (sign-out, a password reset, "sign out everywhere").
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship(back_populates="members")
 
@@ -67,6 +70,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive people cannot sign in
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session and the remember cookie
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_coordinator(self) -> bool:
@@ -113,8 +119,12 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+ATTEMPT_KINDS = ("sign_in", "password_reset")
+
+
 class SignInAttempt(db.Model):
-    """Every sign-in or token request, so throttling works across all web workers."""
+    """Every sign-in, token or password-reset request, so throttling works across all web
+    workers. Each kind is throttled on its own: asking for resets never locks anyone out."""
 
     __tablename__ = "sign_in_attempt"
 
@@ -123,8 +133,10 @@ class SignInAttempt(db.Model):
     address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool]
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20), default="sign_in", server_default="sign_in")
 
     __table_args__ = (
         Index("ix_sign_in_attempt_email_at", "email", "at"),
         Index("ix_sign_in_attempt_address_at", "address", "at"),
+        CheckConstraint(f"kind IN {ATTEMPT_KINDS!r}", name="kind_known"),
     )

@@ -86,6 +86,11 @@ def can_read_whole_audit(actor: User) -> bool:
     return is_admin(actor)
 
 
+def can_see_coordinator_activity(actor: User) -> bool:
+    """Who added, credited and reversed what, across the deployment: administrators."""
+    return is_admin(actor)
+
+
 def can_add_condition(actor: User) -> bool:
     return is_admin(actor)
 

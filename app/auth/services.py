@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import AuditEvent, record
@@ -35,7 +36,11 @@ from .models import (
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
-LIMIT_MINUTES_BOUND = 10_000 * 60
+# Member balance limits a coordinator may set: a member owing more than 200 hours, or holding
+# more than 1,000, is a typing error or hours being manufactured (issue 15's puppet member).
+LIMIT_MINUTES_BOUND = 1_000 * 60
+MIN_BALANCE_BOUND_MINUTES = 200 * 60
+LIMIT_HOURS_WORDS = "The minimum balance must be between -200 hours and 0."
 MAX_RESETS_PER_HOUR = 3
 
 _hasher = PasswordHasher()
@@ -78,6 +83,10 @@ def clean_name(raw: str | None, field: str = "name") -> str:
             "The name must be 200 characters or fewer.",
             fields={field: "Name must be 200 characters or fewer."},
         )
+    # A name goes into email subjects and headers, where a line break breaks the message.
+    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in name):
+        message = "The name cannot contain line breaks, tabs or other control characters."
+        raise ValidationFailed(message, fields={field: message})
     return name
 
 
@@ -152,6 +161,24 @@ def subscribe(
     MEMBER_OPENED[capability] = member
 
 
+# --- forgetting a person --------------------------------------------------------------------
+
+# A capability that keeps copies of what a person told us (the API's idempotency store) registers
+# here, once, from create_app; withdrawing consent or erasing the person runs every purge in the
+# same unit of work.
+PERSON_FORGOTTEN: dict[str, Callable[[Session, User], object]] = {}
+
+
+def on_person_forgotten(capability: str, forget: Callable[[Session, User], object]) -> None:
+    PERSON_FORGOTTEN[capability] = forget
+
+
+def forget_person(session: Session, person: User) -> None:
+    """Run every capability's purge of what it keeps about ``person``."""
+    for forget in PERSON_FORGOTTEN.values():
+        forget(session, person)
+
+
 def create_organisation(
     session: Session,
     *,
@@ -183,10 +210,10 @@ def create_organisation(
 
 def _check_limits(min_balance_minutes: int, max_balance_minutes: int) -> None:
     fields = {}
-    if not -LIMIT_MINUTES_BOUND <= min_balance_minutes <= 0:
-        fields["min_balance_minutes"] = "The minimum balance must be between -10,000 hours and 0."
+    if not -MIN_BALANCE_BOUND_MINUTES <= min_balance_minutes <= 0:
+        fields["min_balance_minutes"] = LIMIT_HOURS_WORDS
     if not 0 <= max_balance_minutes <= LIMIT_MINUTES_BOUND:
-        fields["max_balance_minutes"] = "The maximum balance must be between 0 and 10,000 hours."
+        fields["max_balance_minutes"] = "The maximum balance must be between 0 and 1,000 hours."
     if fields:
         raise ValidationFailed("Check the balance limits.", fields=fields)
 
@@ -228,9 +255,27 @@ def update_organisation_settings(
                 f"{MAX_AUTO_CONFIRM_DAYS} days, or never."
             )
             raise ValidationFailed(message, fields={"auto_confirm_days": message})
+    before = (
+        organisation.min_balance_minutes,
+        organisation.max_balance_minutes,
+        organisation.hourly_rate_pence,
+        organisation.auto_confirm_days,
+    )
+    if auto_confirm_days is not UNCHANGED:
         organisation.auto_confirm_days = auto_confirm_days
     organisation.min_balance_minutes = min_balance_minutes
     organisation.max_balance_minutes = max_balance_minutes
+    after = (min_balance_minutes, max_balance_minutes, hourly_rate_pence)
+    if before[:3] != after or before[3] != organisation.auto_confirm_days:
+        # Every change of the rules hours move under is on the record (who, when).
+        record(
+            session,
+            actor=actor,
+            action="organisation.settings_changed",
+            object_type="organisation",
+            object_id=organisation.id,
+            organisation_id=organisation.id,
+        )
     if organisation.hourly_rate_pence != hourly_rate_pence:
         # Reports state who set the rate behind their social value, and when.
         record(
@@ -309,6 +354,17 @@ def create_member(
     session.flush()
     for open_for_member in MEMBER_OPENED.values():
         open_for_member(session, user)
+    # Who added whom is on the record: a coordinator's new member is also the first place
+    # to look for hours credited to oneself through a person one controls.
+    record(
+        session,
+        actor=actor,
+        action="member.created",
+        object_type="member",
+        object_id=user.id,
+        member=user,
+        now=now,
+    )
     if email and not password:
         invite(session, user=user, now=now, base_url=base_url, days=invitation_days)
     return user
@@ -364,6 +420,8 @@ def set_password_with_token(
     token = find_user_token(session, raw_token, purpose, now)
     token.user.password_hash = hash_password(clean_password(password))
     token.used_at = now
+    # Whoever had the old password (or a copied cookie, or a token) is out now.
+    end_every_session(session, token.user, now)
     # Any other outstanding links for this person stop working too.
     for other in session.scalars(
         select(UserToken).where(UserToken.user_id == token.user_id, UserToken.used_at.is_(None))
@@ -373,11 +431,35 @@ def set_password_with_token(
 
 
 def request_password_reset(
-    session: Session, *, email: str, now: datetime, base_url: str, hours: int = 2
+    session: Session,
+    *,
+    email: str,
+    now: datetime,
+    base_url: str,
+    address: str = "unknown",
+    policy: ThrottlePolicy | None = None,
+    hours: int = 2,
 ) -> None:
-    """Queue a reset email if the address is known. Says nothing either way to the caller."""
-    address = clean_email(email)
-    user = session.scalar(select(User).where(User.email == address))
+    """Queue a reset email if the address is known. Says nothing either way to the caller, and
+    takes the same path either way: the request is throttled and counted like a sign-in (per
+    address and per account, whether or not the account exists) and the email waits in the
+    outbox for the outbox job, so no SMTP conversation makes a registered address slower."""
+    address_typed = (email or "").strip().lower()[:320]
+    policy = policy or ThrottlePolicy()
+    check_throttle(
+        session, email=address_typed, address=address, now=now, policy=policy, kind="password_reset"
+    )
+    session.add(
+        SignInAttempt(
+            email=address_typed,
+            address=address[:64],
+            succeeded=False,
+            at=now,
+            kind="password_reset",
+        )
+    )
+    recipient = clean_email(email)
+    user = session.scalar(select(User).where(User.email == recipient))
     if user is None or not user.active:
         return
     recent = session.scalar(
@@ -392,13 +474,14 @@ def request_password_reset(
     raw = _issue_user_token(session, user, "password_reset", now + timedelta(hours=hours), now)
     queue_email(
         session,
-        to=address,
+        to=recipient,
         subject="Reset your Give and Get password",
         body=(
             f"Hello {user.name},\n\nSomeone asked to reset the password for this email address. "
             f"If it was you, choose a new password here:\n{base_url}/password/reset/{raw}\n\n"
             f"The link works for {hours} hours. If it was not you, you can ignore this email.\n"
         ),
+        send_after_commit=False,
     )
 
 
@@ -413,9 +496,17 @@ class ThrottlePolicy:
 
 
 def check_throttle(
-    session: Session, *, email: str, address: str, now: datetime, policy: ThrottlePolicy
+    session: Session,
+    *,
+    email: str,
+    address: str,
+    now: datetime,
+    policy: ThrottlePolicy,
+    kind: str = "sign_in",
 ) -> None:
-    """Raise Throttled while the account or the address has too many recent failures."""
+    """Raise Throttled while the account or the address has too many recent failures of this
+    kind (sign-ins and password-reset requests are counted apart: asking for resets for
+    someone's address never locks them out of signing in)."""
     since = now - timedelta(minutes=policy.window_minutes)
     for column, value, limit in (
         (SignInAttempt.email, email.strip().lower(), policy.max_failures_per_account),
@@ -423,15 +514,20 @@ def check_throttle(
     ):
         count, oldest = session.execute(
             select(func.count(), func.min(SignInAttempt.at)).where(
-                column == value, SignInAttempt.at > since, SignInAttempt.succeeded.is_(False)
+                column == value,
+                SignInAttempt.kind == kind,
+                SignInAttempt.at > since,
+                SignInAttempt.succeeded.is_(False),
             )
         ).one()
         if count >= limit:
             retry = int((oldest + timedelta(minutes=policy.window_minutes) - now).total_seconds())
             minutes = max(1, -(-retry // 60))
+            wait = f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again"
             raise Throttled(
-                f"Too many failed attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} "
-                "and try again, or reset your password.",
+                f"Too many failed attempts. {wait}, or reset your password."
+                if kind == "sign_in"
+                else f"Too many requests for a new password. {wait}.",
                 retry_after_seconds=retry,
             )
 
@@ -457,7 +553,40 @@ def authenticate(
     return user if ok else None
 
 
-# --- API tokens -----------------------------------------------------------------------------
+# --- sessions and API tokens ---------------------------------------------------------------
+
+DEFAULT_API_TOKEN_DAYS = 90
+# A token's "last used" is written at most this often: every request reads it, few write it.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def end_session(session: Session, user: User) -> None:
+    """Sign-out: every session cookie issued to ``user`` until now stops working, copies
+    included (the session's identity carries the version; see ``User.get_id``)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def end_every_session(session: Session, user: User, now: datetime) -> int:
+    """Sign out everywhere (also after a password reset): every session and every API token
+    ends. Returns how many tokens were revoked."""
+    end_session(session, user)
+    return session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+
+
+def user_for_session(session: Session, session_id: str) -> User | None:
+    """The user a session cookie names, if that session has not been ended since."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None  # a cookie from before sessions carried a version: signed out
+    user = session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 def issue_api_token(session: Session, user: User, now: datetime, name: str = "API token") -> str:
@@ -471,20 +600,80 @@ def api_token_by_raw(session: Session, raw: str) -> ApiToken | None:
     return session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
 
 
-def user_for_api_token(session: Session, raw: str, now: datetime) -> User | None:
-    """The active user a live (unrevoked) token belongs to, or None.
+def token_expires_at(token: ApiToken, days: int = DEFAULT_API_TOKEN_DAYS) -> datetime:
+    return token.created_at + timedelta(days=days)
 
-    Every API request runs this, so it is one query that returns the user alone: the token row
-    only decides whether there is a match, it is never needed as an object.
+
+def user_for_api_token(
+    session: Session, raw: str, now: datetime, days: int = DEFAULT_API_TOKEN_DAYS
+) -> User | None:
+    """The active user a live token (unrevoked, issued less than ``days`` ago) belongs to.
+
+    Every API request runs this: one query for the user and the token's last use, and a write
+    only when the last recorded use is older than a minute.
     """
-    user = session.scalar(
-        select(User)
+    row = session.execute(
+        select(User, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked_at.is_(None))
-    )
-    if user is None or not user.active:
+        .where(
+            ApiToken.token_hash == hash_token(raw),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.created_at > now - timedelta(days=days),
+        )
+    ).first()
+    if row is None or not row[0].active:
         return None
+    user, token_id, last_used_at = row
+    if last_used_at is None or last_used_at <= now - LAST_USED_RESOLUTION:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        session.info["api_token_used"] = True  # the caller commits it, even for a read
     return user
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """One of a person's API tokens as their tokens page and ``GET /auth/tokens`` show it."""
+
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    status: str  # "active", "expired" or "revoked"
+
+
+def tokens_of(
+    session: Session, actor: User, now: datetime, days: int = DEFAULT_API_TOKEN_DAYS
+) -> list[TokenView]:
+    """The actor's own tokens, newest first (never anyone else's, whatever their role)."""
+    views = []
+    for token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.id.desc())
+    ):
+        expires_at = token_expires_at(token, days)
+        status = "revoked" if token.revoked_at else "expired" if expires_at <= now else "active"
+        views.append(
+            TokenView(
+                id=token.id,
+                name=token.name,
+                created_at=token.created_at,
+                expires_at=expires_at,
+                last_used_at=token.last_used_at,
+                revoked_at=token.revoked_at,
+                status=status,
+            )
+        )
+    return views
+
+
+def revoke_own_token(session: Session, *, actor: User, token_id: int, now: datetime) -> None:
+    """The person's own token list (page and API) revokes only their own: another person's
+    token is not found, whatever the actor's role."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != actor.id:
+        raise NotFound("We could not find that token.")
+    token.revoked_at = token.revoked_at or now
 
 
 def revoke_api_token(session: Session, *, actor: User, token_id: int, now: datetime) -> None:

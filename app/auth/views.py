@@ -81,8 +81,44 @@ def sign_in():
 
 @bp.post("/sign-out")
 def sign_out():
+    if current_user.is_authenticated:
+        # Server-side: a copy of this session's cookie stops working too.
+        user = current_user._get_current_object()
+        attempt(lambda: services.end_session(db.session, user))
     logout_user()
     flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.get("/account/tokens")
+@login_required
+def tokens():
+    views = services.tokens_of(
+        db.session, current_user, utcnow(), current_app.config["API_TOKEN_DAYS"]
+    )
+    return render_template("auth/tokens.html", tokens=views)
+
+
+@bp.post("/account/tokens/<id:token_id>/revoke")
+@login_required
+def token_revoke(token_id: int):
+    attempt(
+        lambda: services.revoke_own_token(
+            db.session, actor=current_user, token_id=token_id, now=utcnow()
+        ),
+        expected=(),
+    )
+    flash("The token is revoked: it no longer works.", "success")
+    return redirect(url_for("auth.tokens"))
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    user = current_user._get_current_object()
+    attempt(lambda: services.end_every_session(db.session, user, utcnow()))
+    logout_user()
+    flash("You are signed out on every device, and every API token is revoked.", "success")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -123,25 +159,25 @@ def reset_password(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-
-        def request_reset() -> None:
-            services.check_throttle(
+        outcome = attempt(
+            lambda: services.request_password_reset(
                 db.session,
                 email=form.email.data,
                 address=request.remote_addr or "unknown",
                 now=utcnow(),
-                policy=_policy(),
-            )
-            services.request_password_reset(
-                db.session,
-                email=form.email.data,
-                now=utcnow(),
                 base_url=current_app.config["BASE_URL"],
+                policy=_policy(),
                 hours=current_app.config["PASSWORD_RESET_HOURS"],
-            )
-
-        if attempt(request_reset, form=form, expected=(DomainError,)).ok:
+            ),
+            form=form,
+            expected=(DomainError,),
+        )
+        if outcome.ok:
+            # The same page, whether or not the address has an account.
             return render_template("auth/reset_sent.html", email=form.email.data)
+        if isinstance(outcome.error, Throttled):
+            page = render_template("auth/forgot_password.html", form=form)
+            return page, 429, outcome.error.headers
     return render_template("auth/forgot_password.html", form=form)
 
 
@@ -184,11 +220,9 @@ def member_new():
         if outcome.ok:
             user = outcome.value
             if user.email:
-                flash(
-                    f"{user.name} has been added and an invitation sent to {user.email}.", "success"
-                )
+                flash("The member is added and an invitation is sent to their email.", "success")
             else:
-                flash(f"{user.name} has been added. You can record exchanges for them.", "success")
+                flash("The member is added. You can record exchanges for them.", "success")
             return redirect(url_for("auth.members"))
     return render_template("auth/member_new.html", form=form)
 
@@ -221,6 +255,12 @@ def organisation_settings():
             ),
             form=form,
             expected=(DomainError,),
+            rename={
+                "min_balance_minutes": "min_hours",
+                "max_balance_minutes": "max_hours",
+                "hourly_rate_pence": "hourly_rate",
+            },
+            messages={"min_balance_minutes": "Enter a whole number of hours from 0 to 200."},
         )
         if outcome.ok:
             flash("The settings are saved. Balances have not changed.", "success")

@@ -33,6 +33,7 @@ from ..timebank import exchanges as timebank_exchanges
 from ..timebank.durations import describe_minutes
 from ..timebank.ledger import BalanceLimit
 from ..timebank.models import Account, Exchange, Listing
+from ..timebank.permissions import needs_second_coordinator
 from ..timebank.services import account_name
 from .models import ReminderSent
 
@@ -47,6 +48,7 @@ class JobSettings:
     listing_warning_days: int = 7
     digest_days: int = 7
     base_url: str = "http://127.0.0.1:5000"
+    idempotency_key_hours: int = 24
 
 
 DEFAULTS = JobSettings()
@@ -338,6 +340,8 @@ def run_auto_confirmations(
     ).unique()
     due: list[tuple[Exchange, int]] = []
     for exchange in list(candidates):
+        if needs_second_coordinator(exchange) is not None:
+            continue  # a coordinator's own new member: a second coordinator confirms, not time
         days = days_by_organisation[exchange.organisation_id]
         due_at = exchange.created_at + timedelta(days=days)
         if now < due_at - timedelta(days=1):

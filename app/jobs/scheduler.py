@@ -14,6 +14,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from ..clock import LONDON, utcnow
 
@@ -21,9 +22,13 @@ log = logging.getLogger("giveandget.scheduler")
 
 MISFIRE_GRACE_SECONDS = 6 * 60 * 60
 JOB_ID = "run_due"
+OUTBOX_JOB_ID = "outbox"
+OUTBOX_SECONDS = 60
 
 
-def build_scheduler(run_due_now: Callable[[], object]) -> BlockingScheduler:
+def build_scheduler(
+    run_due_now: Callable[[], object], send_outbox_now: Callable[[], object] | None = None
+) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone=LONDON,
         job_defaults={
@@ -44,6 +49,19 @@ def build_scheduler(run_due_now: Callable[[], object]) -> BlockingScheduler:
         coalesce=True,
         max_instances=1,
     )
+    if send_outbox_now is not None:
+        # Email a request leaves for later (a password reset) and email that failed before:
+        # every minute, so a reset link arrives promptly and a dead mail server loses nothing.
+        scheduler.add_job(
+            send_outbox_now,
+            IntervalTrigger(seconds=OUTBOX_SECONDS, timezone=LONDON),
+            id=OUTBOX_JOB_ID,
+            name="Send the email outbox",
+            replace_existing=True,
+            misfire_grace_time=OUTBOX_SECONDS,
+            coalesce=True,
+            max_instances=1,
+        )
     return scheduler
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..auth.models import User
 from ..auth.permissions import can_add_condition, can_record_health_data, can_see_health_data
+from ..auth.services import forget_person
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import Condition, HealthDataConsent, MemberCondition
 
@@ -224,6 +225,8 @@ def withdraw_consent(session: Session, *, actor: User, member_id: int, now: date
     ):
         consent.withdrawn_at = now
         consent.withdrawn_by_id = actor.id
+    # Copies kept elsewhere (a stored API answer that listed the conditions) go too, at once.
+    forget_person(session, person)
     audit.record(
         session,
         actor=actor,

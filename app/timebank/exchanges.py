@@ -38,7 +38,9 @@ from .permissions import (
     exchange_actions,
     holds,
     may_reverse,
+    needs_second_coordinator,
     records_on_behalf,
+    self_dealer,
 )
 from .services import account_name, member_account, organisation_account
 
@@ -189,7 +191,7 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
     validate_exchange(new, london_date(now))
     organisation_id = new.provider.organisation_id
     personal = actor.id in (new.provider.user_id, new.receiver.user_id)
-    on_behalf = records_on_behalf(actor, organisation_id, new.provider, new.receiver)
+    on_behalf = records_on_behalf(actor, organisation_id, new.provider, new.receiver, now)
     if not on_behalf and not (holds(actor, new.provider) or holds(actor, new.receiver)):
         raise Forbidden("You can only record exchanges you took part in.")
     locked = None
@@ -201,6 +203,10 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
         locked = ledger.lock_accounts(session, [new.provider.id, new.receiver.id])
     elif personal:
         awaiting = new.receiver if new.provider.user_id == actor.id else new.provider
+    elif self_dealer(new.provider, new.receiver, now) == actor.id:
+        # Their own new member and the organisation: a second coordinator answers for the
+        # organisation's side.
+        awaiting = new.provider if new.provider.kind != "member" else new.receiver
     else:
         awaiting = new.receiver if holds(actor, new.provider) else new.provider
     exchange = Exchange(
@@ -322,6 +328,11 @@ def confirm_automatically(session: Session, *, exchange_id: int, now: datetime) 
     _require_pending(exchange)
     if exchange.disputed_at is not None:
         raise Conflict("This exchange is disputed, so it waits for a person.", code="disputed")
+    if needs_second_coordinator(exchange) is not None:
+        raise Conflict(
+            "A second coordinator or an administrator confirms this exchange.",
+            code="second_coordinator_required",
+        )
     _settle_confirmed(session, exchange, None, now, locked)
     _audit(session, None, "exchange.confirmed_by_scheduler", exchange, now)
     return exchange

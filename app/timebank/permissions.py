@@ -6,6 +6,8 @@ the services all ask here, so a button is shown exactly when the action would be
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from ..auth.models import User
 from ..auth.permissions import coordinates, is_coordinator
 from .models import Account, Exchange, Listing
@@ -47,20 +49,61 @@ def can_see_exchange(actor: User, exchange: Exchange) -> bool:
     )
 
 
-def records_on_behalf(actor: User, organisation_id: int, provider: Account, receiver: Account):
+def records_on_behalf(
+    actor: User, organisation_id: int, provider: Account, receiver: Account, at: datetime
+) -> bool:
     """A coordinator's record for others is confirmed at once; their own exchanges wait for the
-    other side like anyone's, so nobody can credit themselves alone."""
+    other side like anyone's, and so do those between the organisation and a member they added
+    recently (a second coordinator confirms), so nobody can credit themselves alone."""
     personal = actor.id in (provider.user_id, receiver.user_id)
+    if self_dealer(provider, receiver, at) == actor.id:
+        return False
     return coordinates(actor, organisation_id) and not personal
+
+
+# A member a coordinator added is theirs to vouch for this long: hours between that member and
+# the coordinator (or the organisation's account, which the coordinator holds) need a second
+# coordinator or an administrator, so nobody credits themselves through a person they control.
+NEW_MEMBER_DAYS = 30
+
+
+def added_recently_by(person: User | None, at: datetime) -> int | None:
+    """Who added ``person`` (a user id) when that was within NEW_MEMBER_DAYS before ``at``."""
+    if person is None or person.created_by_id is None or person.created_at is None:
+        return None
+    if person.created_at <= at - timedelta(days=NEW_MEMBER_DAYS):
+        return None
+    return person.created_by_id
+
+
+def self_dealer(provider: Account, receiver: Account, at: datetime) -> int | None:
+    """The coordinator (a user id) who would be dealing with themselves: one side is a member
+    they added recently and the other is their own account or an organisation account. None
+    when the exchange is at arm's length."""
+    for new_side, other in ((provider, receiver), (receiver, provider)):
+        creator = added_recently_by(new_side.user, at) if new_side.kind == "member" else None
+        if creator is not None and (other.kind != "member" or other.user_id == creator):
+            return creator
+    return None
+
+
+def needs_second_coordinator(exchange: Exchange) -> int | None:
+    """The self-dealing coordinator whom this exchange needs someone else than, or None."""
+    return self_dealer(exchange.provider_account, exchange.receiver_account, exchange.created_at)
 
 
 def can_settle(actor: User, exchange: Exchange) -> bool:
     """Confirm or turn down a pending exchange: the other party (whoever did not record it) or a
-    coordinator; but nobody settles an exchange they recorded and take part in themselves."""
+    coordinator; but nobody settles an exchange they recorded and take part in themselves, and
+    an exchange between a coordinator (or the organisation) and a member that coordinator added
+    recently is settled by a second coordinator or an administrator only."""
     if exchange.status != "pending":
         return False
     if actor.id == exchange.recorded_by_id and takes_part(actor, exchange):
         return False
+    dealer = needs_second_coordinator(exchange)
+    if dealer is not None:
+        return actor.id != dealer and coordinates(actor, exchange.organisation_id)
     if coordinates(actor, exchange.organisation_id) or settles_as_beneficiary(actor, exchange):
         return True
     awaiting = exchange.awaiting_account_id

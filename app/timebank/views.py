@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..auth.permissions import can_see_coordinator_activity
 from ..auth.services import get_member_for, require_coordinator
 from ..clock import london_date, utcnow
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -25,7 +26,7 @@ from ..forms import id_arg, page_arg
 from ..pages import attempt, commit
 from ..postcodes import district
 from ..templating import format_date
-from . import exchanges, listings, permissions, services
+from . import activity, exchanges, listings, permissions, services
 from .categories import category_name
 from .durations import describe_minutes
 from .forms import (
@@ -81,6 +82,17 @@ def statement_date(row: exchanges.StatementRow) -> date:
     if row.kind == "exchange" and row.occurred_on:
         return row.occurred_on
     return london_date(row.at)
+
+
+@bp.app_context_processor
+def coordinator_activity_link():
+    return {"can_see_coordinator_activity": can_see_coordinator_activity}
+
+
+@bp.get("/admin/coordinator-activity")
+def coordinator_activity():
+    report = activity.coordinator_activity(db.session, current_user, utcnow())
+    return render_template("timebank/coordinator_activity.html", report=report)
 
 
 @bp.context_processor
@@ -386,16 +398,13 @@ def exchange_new():
 
 
 def _recorded_message(exchange: Exchange) -> str:
+    # A flash message travels in the session cookie: the time, never the people's names.
     time = describe_minutes(exchange.minutes)
-    giver = services.account_name(exchange.provider_account)
-    getter = services.account_name(exchange.receiver_account)
     if exchange.status == "confirmed":
-        return f"The exchange is recorded and confirmed: {time} from {giver} to {getter}."
+        return f"The exchange is recorded and confirmed: {time}."
     waiting = awaiting_party(exchange)
     who = (
-        services.account_name(waiting)
-        if waiting is not None and waiting.kind == "member"
-        else "a coordinator"
+        "the other person" if waiting is not None and waiting.kind == "member" else "a coordinator"
     )
     return (
         f"The exchange is recorded and is waiting for {who} to confirm it. "
@@ -602,10 +611,8 @@ def chest_grant():
             expected=(DomainError,),
         )
         if outcome.ok:
-            person = db.session.get(User, member_id)
             flash(
-                f"{describe_minutes(form.minutes.minutes)} granted to {person.name} "
-                "from the community chest.",
+                f"{describe_minutes(form.minutes.minutes)} granted from the community chest.",
                 "success",
             )
             return redirect(url_for("timebank.member_hours", member_id=member_id))

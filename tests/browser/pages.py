@@ -107,6 +107,11 @@ PAGES: list[Page] = [
     Page("leon@example.org", "/exchanges/7", "45 minutes from Leon Ward to Joseph Brown"),
     # An administrator (adds conditions to the taxonomy)
     Page(ADMIN, "/conditions", "Conditions"),
+    # Sessions and tokens, and what coordinators did (issue 15)
+    Page(MEMBER, "/account/tokens", "Sign-ins and API tokens"),
+    Page(COORDINATOR, "/account/tokens", "Sign-ins and API tokens"),
+    Page(ADMIN, "/admin/coordinator-activity", "Coordinator activity"),
+    Page(COORDINATOR, "/admin/coordinator-activity", "You cannot see this page", status=403),
     Page(COORDINATOR, "/hours", "Your hours"),
     Page(COORDINATOR, "/members", f"Members of {DEMO_ORGANISATION}"),
     Page(COORDINATOR, "/members/new", "Add a member"),

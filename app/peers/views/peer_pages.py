@@ -105,7 +105,7 @@ def peer_new():
                 if profile.approved
                 else "added. Approve them when their checks are done"
             )
-            flash(f"{profile.member.name} is {done}.", "success")
+            flash(f"The peer is {done}.", "success")
             return redirect(url_for("peers.peer", peer_id=profile.id))
     if person is not None and not form.is_submitted():
         # Saving replaces the conditions held for them, so start from what is held (audited).
@@ -184,7 +184,7 @@ def peer_approve(peer_id: int):
         )
         return _peer_edit_page(profile, form)
     else:
-        flash(f"{outcome.value.member.name} is approved as a peer.", "success")
+        flash("They are approved as a peer.", "success")
     return redirect(url_for("peers.peer", peer_id=peer_id))
 
 

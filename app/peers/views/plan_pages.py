@@ -97,7 +97,7 @@ def plan_new():
         if outcome.ok:
             plan = outcome.value
             flash(
-                f"The draft plan for {plan.member.name} is saved. Now add the supports.",
+                "The draft plan is saved. Now add the supports.",
                 "success",
             )
             return redirect(url_for("peers.plan", plan_id=plan.id))
@@ -194,7 +194,7 @@ def plan_support_new(plan_id: int):
             **on_form(form, {"annual_pence": "annual_cost"}),
         )
         if outcome.ok:
-            flash(f"Support added: {line.description}", "success")
+            flash("The support is added to the plan.", "success")
             anchor = "paid-supports" if paid else "give-and-get-supports"
             return redirect(url_for("peers.plan", plan_id=plan_id, _anchor=anchor))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
@@ -214,7 +214,6 @@ def plan_support_remove(plan_id: int, support_id: int):
         raise NotFound("We could not find that support in the plan.")
     form = RemoveSupportForm()
     if plan.status == "draft" and request.method == "POST" or form.validate_on_submit():
-        description = support.description
         outcome = attempt(
             lambda: plans.remove_support(
                 db.session,
@@ -227,7 +226,7 @@ def plan_support_remove(plan_id: int, support_id: int):
             **on_form(form),
         )
         if outcome.ok:
-            flash(f"Support removed: {description}", "success")
+            flash("The support is removed from the plan.", "success")
             return redirect(url_for("peers.plan", plan_id=plan_id))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
         support = next(s for s in plan.supports if s.id == support_id)

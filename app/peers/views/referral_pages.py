@@ -79,7 +79,7 @@ def referral_new():
         )
         if outcome.ok:
             referral = outcome.value
-            flash(f"{referral.member.name} is in the queue for peer support.", "success")
+            flash("They are in the queue for peer support.", "success")
             return redirect(url_for("peers.referral", referral_id=referral.id))
     return render_template("peers/referral_new.html", form=form, person=person)
 
