@@ -9,9 +9,10 @@ from itertools import accumulate
 
 import pytest
 
-from app.clock import london_date, utcnow
+from app.clock import utcnow
 from app.timebank import exchanges as ex
 from tests.factories import CoordinatorFactory, OrganisationFactory, UserFactory, account_of
+from tests.helpers import confirmed_exchange
 
 
 def history(session, seed: int, count: int):
@@ -30,18 +31,8 @@ def history(session, seed: int, count: int):
         gives = rng.random() < 0.5 or sum(moved) - minutes < -500
         provider, receiver = (member, other) if gives else (other, member)
         recorded.append(
-            ex.record_exchange(
-                session,
-                actor=coordinator,
-                new=ex.NewExchange(
-                    provider=account_of(provider),
-                    receiver=account_of(receiver),
-                    minutes=minutes,
-                    category="cooking",
-                    occurred_on=london_date(utcnow()),
-                    description=f"Exchange {len(moved)}",
-                ),
-                now=utcnow(),
+            confirmed_exchange(
+                session, coordinator, provider, receiver, minutes, f"Exchange {len(moved)}"
             )
         )
         moved.append(minutes if gives else -minutes)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import csv
 import io
 
-from app.clock import london_date, utcnow
 from app.timebank import exchanges as ex
 from app.timebank import views
 from tests.factories import CoordinatorFactory, OrganisationFactory, UserFactory, account_of
-from tests.helpers import sign_in
+from tests.helpers import confirmed_exchange, sign_in
 
 
 def member_with_history(session, count: int):
@@ -20,18 +19,8 @@ def member_with_history(session, count: int):
     coordinator = CoordinatorFactory(organisation=organisation)
     for number in range(1, count + 1):
         provider, receiver = (member, other) if number % 3 else (other, member)
-        ex.record_exchange(
-            session,
-            actor=coordinator,
-            new=ex.NewExchange(
-                provider=account_of(provider),
-                receiver=account_of(receiver),
-                minutes=number,
-                category="cooking",
-                occurred_on=london_date(utcnow()),
-                description=f"Exchange number {number:03d}",
-            ),
-            now=utcnow(),
+        confirmed_exchange(
+            session, coordinator, provider, receiver, number, f"Exchange number {number:03d}"
         )
     session.commit()
     return member, coordinator
