@@ -603,7 +603,9 @@ class StatementRow:
     exchange_id: int | None
 
 
-def _statement_query(account: Account, *, newest_first: bool = False):
+def _statement_query(
+    account: Account, *, newest_first: bool = False, limit: int | None = None, offset: int = 0
+):
     """Every movement on the account with the balance after it, in one statement: the running
     balance is the database's window sum over the account's legs in posting order (leg id), so
     a page of a long history costs the same as the first, and nothing is summed in Python."""
@@ -620,6 +622,11 @@ def _statement_query(account: Account, *, newest_first: bool = False):
         .subquery("legs")
     )
     order = legs.c.leg_id.desc() if newest_first else legs.c.leg_id
+    if limit is not None:
+        # The page is taken from the legs before anything is joined to them: the window has
+        # already summed the whole history, and only the page's rows are looked up.
+        legs = select(legs).order_by(order).limit(limit).offset(offset).subquery("page")
+        order = legs.c.leg_id.desc() if newest_first else legs.c.leg_id
     return (
         select(
             legs.c.leg_id,
@@ -739,9 +746,9 @@ def statement_page(
         select(func.count()).select_from(Leg).where(Leg.account_id == account.id)
     )
     found = session.execute(
-        _statement_query(account, newest_first=newest_first)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        _statement_query(
+            account, newest_first=newest_first, limit=per_page, offset=(page - 1) * per_page
+        )
     ).all()
     return StatementPage(
         rows=_statement_rows(session, account, found),
