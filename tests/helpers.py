@@ -19,6 +19,27 @@ def bearer(user) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def confirmed_exchange(session, coordinator, provider, receiver, minutes: int, description: str):
+    """An exchange a coordinator records between two members (confirmed at once)."""
+    from app.clock import london_date
+    from app.timebank import exchanges
+    from tests.factories import account_of
+
+    return exchanges.record_exchange(
+        session,
+        actor=coordinator,
+        new=exchanges.NewExchange(
+            provider=account_of(provider),
+            receiver=account_of(receiver),
+            minutes=minutes,
+            category="cooking",
+            occurred_on=london_date(utcnow()),
+            description=description,
+        ),
+        now=utcnow(),
+    )
+
+
 def sign_in(client, user, password: str = TEST_PASSWORD):
     return client.post("/sign-in", data={"email": user.email, "password": password})
 

@@ -26,10 +26,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
 WAIT_CAP_DAYS = 180
 UNITS = 1_000_000
 
@@ -128,6 +124,12 @@ def assign(
         rows.append(i)
         cols.append(leave + i)
         data.append(1)  # "leave unassigned": the smallest weight there is
+    # Imported here, not at the top: NumPy and SciPy take longer to import than the rest of the
+    # app, and only the batch needs them (the app's start-up, the scheduler and the CLI do not).
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     matrix = csr_matrix(
         (np.array(data, dtype=np.int64), (np.array(rows), np.array(cols))),
         shape=(len(referrals), leave + len(referrals)),

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..postcodes import area, district, sector
@@ -229,22 +229,104 @@ def exclusions(referral: ReferralFacts, peer: PeerFacts) -> list[Exclusion]:
 def is_eligible(referral: ReferralFacts, peer: PeerFacts) -> bool:
     """``not exclusions(referral, peer)``, without writing the messages (ranking asks this of
     thousands of peers). ``test_matching_engine`` checks the two agree."""
-    if referral.member_id == peer.member_id or not peer.approved or peer.paused:
-        return False
-    if peer.live_matches >= peer.capacity or referral.id in peer.declined_referral_ids:
-        return False
-    if IN_PERSON in referral.modes and IN_PERSON in peer.modes:
-        if peer.dbs_checked_on is None and referral.support_types & NEEDS_DBS_IN_PERSON:
-            return False
-        km = distance_km(referral.centroid, peer.centroid)
-        if km is not None and km > peer.travel_km:
-            return False
-    if referral.languages:
-        wanted = _folded(referral.languages)
-        if wanted and not wanted.keys() & _folded(peer.languages).keys():
-            return False
-    preferred = (referral.peer_gender or "").strip()
-    return not preferred or preferred.casefold() == (peer.gender or "").strip().casefold()
+    return _keyer(referral)(peer) is not None
+
+
+RankKey = tuple[float, float, int]
+"""(-score, distance in km rounded as ``Scored.distance_km`` is, or infinity; peer id)."""
+
+
+def _keyer(referral: ReferralFacts) -> Callable[[PeerFacts], RankKey | None]:
+    """A function giving an eligible peer's rank key, exactly ``rank_key(score(referral, peer))``,
+    and None for a peer a hard rule excludes. What depends only on the referral is worked out
+    once, and no reason is written: ranking asks this of thousands of peers, and the batch of
+    hundreds of thousands. The parts are the same functions' values (``_condition_value``,
+    the same locality), added in the same order and rounded as ``_total`` does."""
+    member_id, referral_id = referral.member_id, referral.id
+    in_person_asked = IN_PERSON in referral.modes
+    needs_dbs = bool(referral.support_types & NEEDS_DBS_IN_PERSON)
+    wanted = _folded(referral.languages).keys() if referral.languages else None
+    preferred = (referral.peer_gender or "").strip().casefold()
+    centroid = referral.centroid
+    remote = remote_only(referral)
+    support_types, modes = referral.support_types, referral.modes
+    asked = len(support_types)
+    w_condition, w_locality = WEIGHTS["condition"], WEIGHTS["locality"]
+    w_support, w_mode = WEIGHTS["support"], WEIGHTS["mode"]
+
+    def key(peer: PeerFacts) -> RankKey | None:
+        if peer.member_id == member_id or not peer.approved or peer.paused:
+            return None
+        if peer.live_matches >= peer.capacity or referral_id in peer.declined_referral_ids:
+            return None
+        km = distance_km(centroid, peer.centroid)
+        if in_person_asked and IN_PERSON in peer.modes:
+            if peer.dbs_checked_on is None and needs_dbs:
+                return None
+            if km is not None and km > peer.travel_km:
+                return None
+        if wanted and not wanted & _folded(peer.languages).keys():
+            return None
+        if preferred and preferred != (peer.gender or "").strip().casefold():
+            return None
+        if remote:
+            locality = 1.0
+        elif km is not None:
+            locality = 1 / (1 + km / LOCALITY_HALF_KM)
+        else:
+            locality = _locality_part(referral, peer, km)[0]
+        support = len(support_types & peer.support_types) / asked if asked else 1.0
+        mode = 1.0 if not modes or modes & peer.modes else 0.0
+        total = (
+            w_condition * _condition_value(referral, peer)
+            + w_locality * locality
+            + w_support * support
+            + w_mode * mode
+        )
+        score = round(min(1.0, max(0.0, total)), 6)
+        return (-score, math.inf if km is None else round(km, 2), peer.id)
+
+    return key
+
+
+def keyed(referral: ReferralFacts, peers: Iterable[PeerFacts]) -> list[tuple[RankKey, PeerFacts]]:
+    """(rank key, peer) for each eligible peer, in the order given (``_keyer``)."""
+    key = _keyer(referral)
+    found = []
+    for peer in peers:
+        k = key(peer)
+        if k is not None:
+            found.append((k, peer))
+    return found
+
+
+def _condition_sources(
+    referral: ReferralFacts, peer: PeerFacts
+) -> list[tuple[frozenset[str], frozenset[str], float]]:
+    """(codes, groups, factor) of the peer's experience that counts for this referral."""
+    if referral.is_carer:
+        return [
+            (peer.carer_condition_codes, peer.carer_condition_groups, 1.0),
+            (peer.own_condition_codes, peer.own_condition_groups, OWN_EXPERIENCE_FOR_CARER),
+        ]
+    return [(peer.own_condition_codes, peer.own_condition_groups, 1.0)]
+
+
+def _condition_value(referral: ReferralFacts, peer: PeerFacts) -> float:
+    """The condition part alone, as ``_condition_part`` works it out."""
+    best = 0.0
+    for codes, groups, factor in _condition_sources(referral, peer):
+        if referral.condition_codes & codes:
+            value = SAME_CONDITION * factor
+        elif referral.condition_groups & groups:
+            value = SAME_GROUP * factor
+        elif codes:
+            value = ANY_CONDITION * factor
+        else:
+            continue
+        if value > best:
+            best = value
+    return best
 
 
 def _condition_part(
@@ -367,25 +449,22 @@ def rank(
 ) -> list[Scored]:
     """The eligible peers, best first (score, then nearer, then peer id), at most ``limit``.
 
-    With a limit, every eligible peer's rank key is computed from the same parts ``score`` adds
-    up (``_total``, the same rounding), and the reasons are written only for the ``limit`` best:
-    the order and the figures are exactly those of scoring everyone."""
-    eligible = [peer for peer in peers if is_eligible(referral, peer)]
-    if limit is None or len(eligible) <= limit:
-        scored = [score(referral, peer, condition_names) for peer in eligible]
-        scored.sort(key=rank_key)
-        return scored if limit is None else scored[:limit]
-    keyed = []
-    for peer in eligible:
-        km = distance_km(referral.centroid, peer.centroid)
-        support, mode = _support_and_mode(referral, peer)
-        parts = {
-            "condition": _condition_part(referral, peer, {})[0],
-            "locality": _locality_part(referral, peer, km)[0],
-            "support": support,
-            "mode": mode,
-        }
-        distance = math.inf if km is None else round(km, 2)
-        keyed.append(((-_total(parts), distance, peer.id), peer))
-    best = heapq.nsmallest(limit, keyed, key=lambda pair: pair[0])
-    return [score(referral, peer, condition_names) for _, peer in best]
+    Every eligible peer's rank key is computed from the same parts ``score`` adds up
+    (``_keyer``: the same values and rounding), and the reasons are written only for the peers
+    returned: the order and the figures are exactly those of scoring everyone."""
+    return [score(referral, peer, condition_names) for _, peer in best(referral, peers, limit)]
+
+
+def best(
+    referral: ReferralFacts, peers: Iterable[PeerFacts], limit: int | None
+) -> list[tuple[RankKey, PeerFacts]]:
+    """(rank key, peer) of the ``limit`` best eligible peers (all of them for None), best first."""
+    found = keyed(referral, peers)
+    if limit is not None and len(found) > limit:
+        return heapq.nsmallest(limit, found, key=_first)
+    found.sort(key=_first)
+    return found
+
+
+def _first(pair: tuple[RankKey, PeerFacts]) -> RankKey:
+    return pair[0]

@@ -635,8 +635,8 @@ def plan_batch(session: Session, actor: User, *, now: datetime) -> BatchPlan:
     pool = candidates.batch_pool(session, organisation_id)
     edges: list[assignment.Candidate] = []
     for facts in referrals:
-        for scored in pool.ranked(facts, candidates.BATCH_CANDIDATES):
-            edges.append(assignment.Candidate(facts.id, scored.peer_id, scored.score))
+        for key, peer in pool.best(facts, candidates.BATCH_CANDIDATES):
+            edges.append(assignment.Candidate(facts.id, peer.id, -key[0]))  # key[0] is -score
     spare = {peer.id: max(0, peer.capacity - peer.live_matches) for peer in pool.peers.values()}
     waited = {facts.id: facts.waited_days for facts in referrals}
     return BatchPlan(

@@ -6,6 +6,7 @@ Recorded by one party an exchange is pending and moves nothing until the other p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -613,52 +614,181 @@ class StatementRow:
     exchange_id: int | None
 
 
+def _statement_query(
+    account: Account, *, newest_first: bool = False, limit: int | None = None, offset: int = 0
+):
+    """Every movement on the account with the balance after it, in one statement: the running
+    balance is the database's window sum over the account's legs in posting order (leg id), so
+    a page of a long history costs the same as the first, and nothing is summed in Python."""
+    legs = (
+        select(
+            Leg.id.label("leg_id"),
+            Leg.transaction_id,
+            Leg.amount_minutes,
+            func.sum(Leg.amount_minutes)
+            .over(order_by=Leg.id, rows=(None, 0))
+            .label("balance_after"),
+        )
+        .where(Leg.account_id == account.id)
+        .subquery("legs")
+    )
+    order = legs.c.leg_id.desc() if newest_first else legs.c.leg_id
+    if limit is not None:
+        # The page is taken from the legs before anything is joined to them: the window has
+        # already summed the whole history, and only the page's rows are looked up.
+        legs = select(legs).order_by(order).limit(limit).offset(offset).subquery("page")
+        order = legs.c.leg_id.desc() if newest_first else legs.c.leg_id
+    return (
+        select(
+            legs.c.leg_id,
+            legs.c.amount_minutes,
+            legs.c.balance_after,
+            LedgerTransaction.id.label("transaction_id"),
+            LedgerTransaction.created_at,
+            LedgerTransaction.kind,
+            LedgerTransaction.reason,
+            Exchange.id.label("exchange_id"),
+            Exchange.occurred_on,
+            Exchange.description,
+            Exchange.category,
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == legs.c.transaction_id)
+        .outerjoin(Exchange, Exchange.id == LedgerTransaction.exchange_id)
+        .order_by(order)
+    )
+
+
+def _statement_rows(session: Session, account: Account, found) -> list[StatementRow]:
+    """StatementRows for rows of ``_statement_query``, with the other side of each named (one
+    query for all of them)."""
+    transaction_ids = [row.transaction_id for row in found]
+    others: dict[int, list[Account]] = {}
+    if transaction_ids:
+        for other_leg in session.scalars(
+            select(Leg)
+            .where(Leg.transaction_id.in_(transaction_ids), Leg.account_id != account.id)
+            .order_by(Leg.id)
+            .options(joinedload(Leg.account).joinedload(Account.user))
+        ):
+            others.setdefault(other_leg.transaction_id, []).append(other_leg.account)
+    return [
+        StatementRow(
+            at=row.created_at,
+            occurred_on=row.occurred_on,
+            kind=row.kind,
+            description=_describe_row(row),
+            counterparty=", ".join(account_name(a) for a in others.get(row.transaction_id, [])),
+            minutes=row.amount_minutes,
+            balance_after=int(row.balance_after),
+            exchange_id=row.exchange_id,
+        )
+        for row in found
+    ]
+
+
 def statement(session: Session, account: Account) -> list[StatementRow]:
     """Every movement on the account in posting order, with the running balance."""
-    legs = session.execute(
-        select(Leg, LedgerTransaction)
-        .join(LedgerTransaction, Leg.transaction_id == LedgerTransaction.id)
-        .where(Leg.account_id == account.id)
-        .order_by(Leg.id)
-    ).all()
-    transaction_ids = [transaction.id for _, transaction in legs]
-    others: dict[int, list[Account]] = {}
-    for other_leg in session.scalars(
-        select(Leg)
-        .where(Leg.transaction_id.in_(transaction_ids), Leg.account_id != account.id)
-        .options(joinedload(Leg.account).joinedload(Account.user))
-    ):
-        others.setdefault(other_leg.transaction_id, []).append(other_leg.account)
-    exchange_ids = {t.exchange_id for _, t in legs if t.exchange_id}
-    exchanges = {
-        e.id: e for e in session.scalars(select(Exchange).where(Exchange.id.in_(exchange_ids)))
-    }
-    rows: list[StatementRow] = []
-    balance = 0
-    for leg, transaction in legs:
-        balance += leg.amount_minutes
-        exchange = exchanges.get(transaction.exchange_id) if transaction.exchange_id else None
-        rows.append(
-            StatementRow(
-                at=transaction.created_at,
-                occurred_on=exchange.occurred_on if exchange else None,
-                kind=transaction.kind,
-                description=_describe(transaction, exchange),
-                counterparty=", ".join(account_name(a) for a in others.get(transaction.id, [])),
-                minutes=leg.amount_minutes,
-                balance_after=balance,
-                exchange_id=exchange.id if exchange else None,
-            )
+    return _statement_rows(session, account, session.execute(_statement_query(account)).all())
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    rows: list[StatementRow]
+    page: int
+    per_page: int
+    total: int
+    newest_first: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    def iter_pages(
+        self,
+        *,
+        left_edge: int = 2,
+        left_current: int = 2,
+        right_current: int = 4,
+        right_edge: int = 2,
+    ) -> Iterator[int | None]:
+        """Page numbers for the pagination macro, None for a gap (as Flask-SQLAlchemy's)."""
+        pages_end = self.pages + 1
+        if pages_end == 1:
+            return
+        left_end = min(1 + left_edge, pages_end)
+        yield from range(1, left_end)
+        if left_end == pages_end:
+            return
+        mid_start = max(left_end, self.page - left_current)
+        mid_end = min(self.page + right_current + 1, pages_end)
+        if mid_start - left_end > 0:
+            yield None
+        yield from range(mid_start, mid_end)
+        if mid_end == pages_end:
+            return
+        right_start = max(mid_end, pages_end - right_edge)
+        if right_start - mid_end > 0:
+            yield None
+        yield from range(right_start, pages_end)
+
+
+def statement_page(
+    session: Session, account: Account, *, page: int, per_page: int, newest_first: bool
+) -> StatementPage:
+    """One page of the statement (``page`` from 1), each row with the balance after it: the
+    window sum runs over the whole history and LIMIT / OFFSET then take the page."""
+    total = session.scalar(
+        select(func.count()).select_from(Leg).where(Leg.account_id == account.id)
+    )
+    found = session.execute(
+        _statement_query(
+            account, newest_first=newest_first, limit=per_page, offset=(page - 1) * per_page
         )
-    return rows
+    ).all()
+    return StatementPage(
+        rows=_statement_rows(session, account, found),
+        page=page,
+        per_page=per_page,
+        total=total or 0,
+        newest_first=newest_first,
+    )
 
 
-def _describe(transaction: LedgerTransaction, exchange: Exchange | None) -> str:
-    if transaction.kind == "reversal":
-        return f"Correction: {transaction.reason}"
-    if exchange is not None:
-        return exchange.description or CATEGORIES.get(exchange.category, exchange.category)
-    return transaction.reason or transaction.kind.capitalize()
+def iter_statement(
+    session: Session, account: Account, *, chunk: int = 1_000
+) -> Iterator[StatementRow]:
+    """Every movement, oldest first, read ``chunk`` rows at a time (a server-side cursor on
+    PostgreSQL), so a whole history streams in constant memory."""
+    result = session.execute(
+        _statement_query(account).execution_options(yield_per=chunk, stream_results=True)
+    )
+    for rows in result.partitions(chunk):
+        yield from _statement_rows(session, account, rows)
+
+
+def _describe_row(row) -> str:
+    """``_describe`` from the statement query's columns."""
+    if row.kind == "reversal":
+        return f"Correction: {row.reason}"
+    if row.exchange_id is not None:
+        return row.description or CATEGORIES.get(row.category, row.category)
+    return row.reason or row.kind.capitalize()
 
 
 def listing_for_exchange(session: Session, actor: User, listing_id: int, now: datetime) -> Listing:

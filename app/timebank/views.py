@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -45,6 +55,7 @@ bp = Blueprint("timebank", __name__)
 bp.add_app_template_filter(describe_minutes, "minutes")  # time is formatted at the edge
 
 PER_PAGE = 50
+CSV_CHUNK_ROWS = 500  # rows a piece of the streamed CSV, and read from the database at once
 ORGANISATION_CHOICE = "org"
 # Status code → (words, GOV.UK tag colour).
 STATUSES = {
@@ -127,7 +138,13 @@ def _hours_page(person: User):
         person=person,
         account=account,
         limits=services.limits_for(account),
-        rows=exchanges.statement(db.session, account),
+        statement=exchanges.statement_page(
+            db.session,
+            account,
+            page=page_arg(),
+            per_page=PER_PAGE,
+            newest_first=request.args.get("order") == "newest",
+        ),
     )
 
 
@@ -155,8 +172,20 @@ def hours_figure(minutes: int) -> Decimal:
 
 def _statement_csv(person: User, filename: str) -> Response:
     account = services.member_account(db.session, person)
+    return Response(
+        stream_with_context(_statement_lines(account)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _statement_lines(account: Account) -> Iterator[str]:
+    """The statement as CSV text, a chunk of rows at a time: the whole history streams from the
+    database to the response in constant memory, however long it is."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    # A byte-order mark so spreadsheet programs read names with accents correctly.
+    buffer.write("\ufeff")
     writer.writerow(
         [
             "Date",
@@ -169,7 +198,8 @@ def _statement_csv(person: User, filename: str) -> Response:
             "Balance after (hours)",
         ]
     )
-    for row in exchanges.statement(db.session, account):
+    rows = exchanges.iter_statement(db.session, account, chunk=CSV_CHUNK_ROWS)
+    for number, row in enumerate(rows, start=1):
         writer.writerow(
             [
                 statement_date(row).isoformat(),
@@ -182,12 +212,11 @@ def _statement_csv(person: User, filename: str) -> Response:
                 hours_figure(row.balance_after),
             ]
         )
-    # A byte-order mark so spreadsheet programs read names with accents correctly.
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+        if number % CSV_CHUNK_ROWS == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 # --- exchanges ----------------------------------------------------------------------------------
