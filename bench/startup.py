@@ -43,7 +43,7 @@ def main() -> None:
             capture_output=True,
             text=True,
             check=True,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "APP_ENV": "development"},
         )
         imported, served = (float(x) for x in done.stdout.split()[-2:])
         imports.append(imported)

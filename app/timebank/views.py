@@ -143,7 +143,7 @@ def _hours_page(person: User):
             account,
             page=page_arg(),
             per_page=PER_PAGE,
-            newest_first=request.args.get("order") == "newest",
+            newest_first=request.args.get("order") != "oldest",  # newest first unless asked
         ),
     )
 

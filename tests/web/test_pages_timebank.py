@@ -519,7 +519,7 @@ def test_hours_page_shows_the_statement_with_running_balance(client, session, pe
     assert "Your hours" in page and "1 hour" in page
     assert "minus 10 hours" in page and "100 hours" in page  # the limits in words
     assert "<caption" in page and 'scope="col"' in page
-    assert page.index("Cooked a meal") < page.index("Fixed a shelf")
+    assert page.index("Fixed a shelf") < page.index("Cooked a meal")  # newest first
     assert "1 hour 30 minutes" in page and "Gus Getter" in page
     assert 'href="/hours.csv"' in page
 
