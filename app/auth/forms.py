@@ -1,7 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms import EmailField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from ..forms import DateInputField
+from .acting import MAX_REASON_LENGTH
 from .services import MIN_PASSWORD_LENGTH
 
 
@@ -122,3 +124,28 @@ def _days_or_never(text: str | None) -> int | None:
             "Enter a whole number of days from 2 to 365, like 14, or leave it empty."
         )
     return int(raw)
+
+
+class ActingArrangementForm(FlaskForm):
+    """What a member asked: when, why, and until when the coordinator may act for them."""
+
+    asked_on = DateInputField(
+        "When did they ask you?",
+        noun="The date they asked you",
+        required_message="Enter the date they asked you, for example 1 12 2026.",
+    )
+    reason = TextAreaField(
+        "Why did they ask you to act for them?",
+        validators=[
+            DataRequired("Say why they asked you to act for them."),
+            Length(
+                max=MAX_REASON_LENGTH,
+                message=f"Keep the reason to {MAX_REASON_LENGTH} characters or fewer.",
+            ),
+        ],
+    )
+    until = DateInputField(
+        "Until when may you act for them?",
+        noun="The last day",
+        required_message="Enter the last day you may act for them, for example 31 12 2026.",
+    )

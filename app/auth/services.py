@@ -484,6 +484,8 @@ def user_for_api_token(session: Session, raw: str, now: datetime) -> User | None
     )
     if user is None or not user.active:
         return None
+    # The API never acts for anyone: a bearer token is its holder alone.
+    user.acting_coordinator = user.acting_arrangement = None
     return user
 
 
