@@ -65,12 +65,14 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.register_blueprint(reports_bp)
 
     from .error_pages import register_error_handlers
+    from .i18n import register_languages
     from .security import register_security
     from .templating import register_templating
 
     register_error_handlers(app)
     register_security(app)
     register_templating(app)
+    register_languages(app)
 
     @app.get("/healthz")
     def healthz():

@@ -10,6 +10,7 @@ member Y", in the request's own unit of work when it commits, or on its own when
 from __future__ import annotations
 
 from flask import Flask, Response, flash, g, request, session
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
@@ -52,8 +53,10 @@ def register_security(app: Flask) -> None:
         if member is None:
             session.pop(ACTING_KEY, None)
             flash(
-                "You are no longer acting for that member: the arrangement has ended or was "
-                "stopped. You see your own pages again.",
+                gettext(
+                    "You are no longer acting for that member: the arrangement has ended or "
+                    "was stopped. You see your own pages again."
+                ),
                 "info",
             )
             return user
@@ -73,8 +76,11 @@ def register_security(app: Flask) -> None:
 
         if not can_do_while_acting(request.endpoint, request.method):
             raise Forbidden(
-                f"While you act for {current_user.name} you can record and confirm exchanges, "
-                "renew listings and read their inbox. Stop acting for them to do anything else."
+                gettext(
+                    "While you act for %(name)s you can record and confirm exchanges, renew "
+                    "listings and read their inbox. Stop acting for them to do anything else.",
+                    name=current_user.name,
+                )
             )
         object_id = next(
             (value for value in (request.view_args or {}).values() if isinstance(value, int)),

@@ -253,40 +253,46 @@ def acted_for_log(session: Session, member: User, limit: int = 200) -> list[Audi
     )
 
 
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
+    return text
+
+
 # What each page a coordinator used for a member did, in the words the member reads.
 ACTED_WORDS = {
-    "acting.arranged": "Wrote down that you asked them to act for you",
-    "acting.started": "Started acting for you",
-    "acting.stopped": "Stopped acting for you",
-    "acting.ended": "Stopped the arrangement",
-    "main.home": "Looked at your home page",
-    "timebank.hours": "Looked at your hours",
-    "timebank.exchanges": "Looked at your exchanges",
-    "timebank.exchange": "Looked at an exchange",
-    "timebank.exchange_new": "Recorded an exchange",
-    "timebank.exchange_confirm": "Confirmed an exchange",
-    "timebank.exchange_reject": "Turned down an exchange",
-    "timebank.exchange_withdraw": "Withdrew an exchange",
-    "timebank.exchange_dispute": "Disputed an exchange",
-    "timebank.listings": "Looked at the listings",
-    "timebank.listings_mine": "Looked at your listings",
-    "timebank.listing": "Looked at a listing",
-    "timebank.listing_new": "Added a listing",
-    "timebank.listing_renew": "Renewed a listing",
-    "timebank.listing_withdraw": "Withdrew a listing",
-    "notifications.inbox": "Read your inbox",
-    "notifications.mark_read": "Marked a message as read",
-    "notifications.mark_all_read": "Marked every message as read",
-    "peers.plans_page": "Looked at your support plan",
-    "peers.plan": "Looked at your support plan",
-    "auth.acting_for_you": "Looked at who acts for you",
-    "auth.sign_out": "Signed out",
+    "acting.arranged": N_("Wrote down that you asked them to act for you"),
+    "acting.started": N_("Started acting for you"),
+    "acting.stopped": N_("Stopped acting for you"),
+    "acting.ended": N_("Stopped the arrangement"),
+    "main.home": N_("Looked at your home page"),
+    "timebank.hours": N_("Looked at your hours"),
+    "timebank.exchanges": N_("Looked at your exchanges"),
+    "timebank.exchange": N_("Looked at an exchange"),
+    "timebank.exchange_new": N_("Recorded an exchange"),
+    "timebank.exchange_confirm": N_("Confirmed an exchange"),
+    "timebank.exchange_reject": N_("Turned down an exchange"),
+    "timebank.exchange_withdraw": N_("Withdrew an exchange"),
+    "timebank.exchange_dispute": N_("Disputed an exchange"),
+    "timebank.listings": N_("Looked at the listings"),
+    "timebank.listings_mine": N_("Looked at your listings"),
+    "timebank.listing": N_("Looked at a listing"),
+    "timebank.listing_new": N_("Added a listing"),
+    "timebank.listing_renew": N_("Renewed a listing"),
+    "timebank.listing_withdraw": N_("Withdrew a listing"),
+    "notifications.inbox": N_("Read your inbox"),
+    "notifications.mark_read": N_("Marked a message as read"),
+    "notifications.mark_all_read": N_("Marked every message as read"),
+    "peers.plans_page": N_("Looked at your support plan"),
+    "peers.plan": N_("Looked at your support plan"),
+    "auth.acting_for_you": N_("Looked at who acts for you"),
+    "auth.sign_out": N_("Signed out"),
 }
 
 
 def describe_acted(event: AuditEvent) -> str:
     """Plain words for one acting event: the page for a look or a change, else the action."""
     if event.action in ("acting.viewed", "acting.changed"):
-        fallback = "Changed something" if event.action == "acting.changed" else "Looked at a page"
+        fallback = (
+            N_("Changed something") if event.action == "acting.changed" else N_("Looked at a page")
+        )
         return ACTED_WORDS.get(event.object_type, fallback)
     return ACTED_WORDS.get(event.action, event.action)

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
@@ -8,8 +9,10 @@ from .services import MIN_PASSWORD_LENGTH
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    email = EmailField(
+        _l("Email address"), validators=[DataRequired(_l("Enter your email address."))]
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 class SetPasswordForm(FlaskForm):
@@ -130,22 +133,24 @@ class ActingArrangementForm(FlaskForm):
     """What a member asked: when, why, and until when the coordinator may act for them."""
 
     asked_on = DateInputField(
-        "When did they ask you?",
+        _l("When did they ask you?"),
         noun="The date they asked you",
-        required_message="Enter the date they asked you, for example 1 12 2026.",
+        required_message=_l("Enter the date they asked you, for example 1 12 2026."),
     )
     reason = TextAreaField(
-        "Why did they ask you to act for them?",
+        _l("Why did they ask you to act for them?"),
         validators=[
-            DataRequired("Say why they asked you to act for them."),
+            DataRequired(_l("Say why they asked you to act for them.")),
             Length(
                 max=MAX_REASON_LENGTH,
-                message=f"Keep the reason to {MAX_REASON_LENGTH} characters or fewer.",
+                message=_l(
+                    "Keep the reason to %(count)s characters or fewer.", count=MAX_REASON_LENGTH
+                ),
             ),
         ],
     )
     until = DateInputField(
-        "Until when may you act for them?",
+        _l("Until when may you act for them?"),
         noun="The last day",
-        required_message="Enter the last day you may act for them, for example 31 12 2026.",
+        required_message=_l("Enter the last day you may act for them, for example 31 12 2026."),
     )

@@ -59,6 +59,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The language they chose (a catalogue in translations/); None: the browser's, or English.
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     organisation: Mapped[Organisation] = relationship(back_populates="members")
 

@@ -489,6 +489,16 @@ def user_for_api_token(session: Session, raw: str, now: datetime) -> User | None
     return user
 
 
+def set_locale(session: Session, *, actor: User, locale: str, known) -> User:
+    """The language the person reads the product (and their email) in, one of ``known``."""
+    if locale not in known:
+        raise ValidationFailed(
+            "Choose a language from the list.", fields={"locale": "Choose a language."}
+        )
+    actor.locale = locale
+    return actor
+
+
 def revoke_api_token(session: Session, *, actor: User, token_id: int, now: datetime) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or not (

@@ -14,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from ..clock import london_date, utcnow
 from ..errors import DomainError, Throttled
 from ..extensions import db
 from ..pages import attempt
+from ..templating import format_date
 from ..timebank.models import Account
 from . import acting, permissions, services
 from .acting import ACTING_KEY
@@ -86,7 +88,7 @@ def sign_in():
             session.pop(ACTING_KEY, None)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.email.errors = ["Enter a correct email address and password."]
+        form.email.errors = [_("Enter a correct email address and password.")]
         status = 200
     return render_template("auth/sign_in.html", form=form), status
 
@@ -95,7 +97,7 @@ def sign_in():
 def sign_out():
     session.pop(ACTING_KEY, None)
     logout_user()
-    flash("You have signed out.", "success")
+    flash(_("You have signed out."), "success")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -273,8 +275,11 @@ def acting_page(member_id: int):
         )
         if outcome.ok:
             flash(
-                f"Written down: {person.name} asked you to act for them until "
-                f"{outcome.value.until.day} {outcome.value.until:%B %Y}.",
+                _(
+                    "Written down: %(name)s asked you to act for them until %(day)s.",
+                    name=person.name,
+                    day=format_date(outcome.value.until),
+                ),
                 "success",
             )
             return redirect(url_for("auth.acting_page", member_id=person.id))
@@ -312,7 +317,7 @@ def acting_stop():
     member = current_user._get_current_object()
     attempt(lambda: acting.stop_acting(db.session, actor=member, now=utcnow()))
     session.pop(ACTING_KEY, None)
-    flash(f"You have stopped acting for {member.name}.", "success")
+    flash(_("You have stopped acting for %(name)s.", name=member.name), "success")
     return redirect(url_for("auth.acting_page", member_id=member.id))
 
 
@@ -328,10 +333,17 @@ def acting_end(arrangement_id: int):
     if outcome.ok:
         arrangement = outcome.value
         if arrangement.member_id == current_user.id:
-            flash(f"{arrangement.coordinator.name} can no longer act for you.", "success")
+            flash(
+                _("%(name)s can no longer act for you.", name=arrangement.coordinator.name),
+                "success",
+            )
             return redirect(url_for("auth.acting_for_you"))
         flash(
-            f"Nobody can act for {arrangement.member.name} under that arrangement now.", "success"
+            _(
+                "Nobody can act for %(name)s under that arrangement now.",
+                name=arrangement.member.name,
+            ),
+            "success",
         )
         return redirect(url_for("auth.acting_page", member_id=arrangement.member_id))
     return redirect(request.referrer or url_for("main.home"))

@@ -1,4 +1,4 @@
-"""Acting for a member: the arrangement a member asked for, and who acted for whom in the audit
+"""Acting for a member (the arrangement, and who acted for whom in the audit); a member's language
 
 Revision ID: 0017_inclusion
 Revises: 0011_matching_indexes
@@ -80,6 +80,8 @@ def upgrade():
             ["id"],
         )
     keep_sqlite_audit_append_only()
+    # The language a member chose (added without a constraint: no table rebuild on SQLite).
+    op.add_column("user_account", sa.Column("locale", sa.String(length=10), nullable=True))
 
 
 def keep_sqlite_audit_append_only():
@@ -96,6 +98,8 @@ def keep_sqlite_audit_append_only():
 
 
 def downgrade():
+    with op.batch_alter_table("user_account", schema=None) as batch_op:
+        batch_op.drop_column("locale")
     with op.batch_alter_table("audit_event", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_audit_event_acting_for_id_user_account"), type_="foreignkey"
