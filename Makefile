@@ -9,7 +9,7 @@ export FLASK_APP := wsgi
 # `make run` is a local development run; wsgi.py alone defaults to production.
 export APP_ENV ?= development
 
-.PHONY: run test lint assets bench-ledger clean
+.PHONY: run test lint assets translations bench-ledger clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,16 @@ $(INSTALLED): pyproject.toml
 assets:
 	npm ci --no-audit --no-fund
 	npm run build
+
+# Languages (README: "Adding a language"): extract every marked string, merge it into each
+# language's .po, compile the .mo. The .mo files are committed, so `make run` and a plain
+# `pip install` need no build step; tests/unit/test_translations.py fails when one is stale.
+translations: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
+	  --project "Give and Get" --copyright-holder "Give and Get contributors" \
+	  -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100
+	$(BIN)/pybabel compile -d translations --statistics
 
 run: $(INSTALLED)
 	$(BIN)/flask db upgrade

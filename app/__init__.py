@@ -66,6 +66,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.register_blueprint(reports_bp)
 
     from .error_pages import register_error_handlers
+    from .i18n import register_languages
     from .security import register_security, trust_proxies
     from .templating import register_templating
 
@@ -73,6 +74,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     register_security(app)
     trust_proxies(app)
     register_templating(app)
+    register_languages(app)
 
     @app.get("/healthz")
     def healthz():

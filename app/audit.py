@@ -23,11 +23,25 @@ class AuditEvent(db.Model):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None]
     member_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Set when a coordinator (``actor_id``) acted for a member: "coordinator X acting for
+    # member Y". The permission checks ran as the member; the audit names the coordinator.
+    acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     __table_args__ = (
         Index("ix_audit_event_member_at", "member_id", "at"),
         Index("ix_audit_event_organisation_at", "organisation_id", "at"),
     )
+
+
+def who_acted(actor) -> tuple[int | None, int | None]:
+    """(actor_id, acting_for_id): the person who really acted, and the member they acted for
+    when a coordinator acts for someone (the actor is then the member, carrying the coordinator)."""
+    if actor is None:
+        return None, None
+    coordinator = getattr(actor, "acting_coordinator", None)
+    if coordinator is not None:
+        return coordinator.id, actor.id
+    return actor.id, None
 
 
 def record(
@@ -43,10 +57,12 @@ def record(
     now: datetime | None = None,
 ) -> None:
     """Append one event to the unit of work (it commits, or vanishes, with the change it records)."""
+    actor_id, acting_for_id = who_acted(actor)
     session.add(
         AuditEvent(
             at=now or utcnow(),
-            actor_id=actor.id if actor is not None else None,
+            actor_id=actor_id,
+            acting_for_id=acting_for_id,
             organisation_id=organisation_id
             or (member.organisation_id if member is not None else None)
             or (actor.organisation_id if actor is not None else None),
@@ -69,10 +85,12 @@ def record_list_view(
 ) -> None:
     """One event for each (object id, member id) a list showed: a list of plans, peers or
     referrals is a view of each person's data, so each person's trail records it."""
+    actor_id, acting_for_id = who_acted(actor)
     session.add_all(
         AuditEvent(
             at=now,
-            actor_id=actor.id,
+            actor_id=actor_id,
+            acting_for_id=acting_for_id,
             organisation_id=actor.organisation_id,
             action=action,
             object_type=object_type,

@@ -70,7 +70,31 @@ def load_demo(now=None) -> dict[str, User]:
     _load_inbox(people, now, base_url)
     _load_peers(organisation, people, now)
     _load_matching(organisation, people, now)
+    _load_acting(people, now)
     return people
+
+
+def _load_acting(people: dict[str, User], now) -> None:
+    """Kath Murphy has no email: she asked the coordinator to act for her (added once)."""
+    from datetime import timedelta
+
+    from .auth.acting import arrangements_of, record_arrangement
+    from .clock import london_date
+
+    kath = people["Kath Murphy"]
+    if arrangements_of(db.session, kath):
+        return
+    today = london_date(now)
+    record_arrangement(
+        db.session,
+        actor=people[COORDINATOR[1]],
+        member_id=kath.id,
+        asked_on=today - timedelta(days=20),
+        reason="Kath has no email or smartphone. She asked Sam to record and confirm her "
+        "exchanges and read her messages for her.",
+        until=today + timedelta(days=160),
+        now=now,
+    )
 
 
 DEMO_PEERS = [

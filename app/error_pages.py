@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError, is_retryable
+from .i18n import N_
 
 RETRY_AFTER_BUSY = 1
 RETRY_AFTER_UNAVAILABLE = 30
@@ -28,16 +29,18 @@ HTTP_CODES = {
 }
 
 PLAIN_MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Sign in first: send a valid bearer token.",
-    403: "You do not have permission to do that.",
-    404: "We could not find that.",
-    405: "That method is not allowed here.",
-    413: "The upload is too large.",
-    415: "Send JSON with Content-Type: application/json.",
-    429: "Too many attempts. Wait a little and try again.",
-    500: "Something went wrong on our side. Nothing was changed. Please try again.",
-    503: "We are briefly too busy to answer. Nothing was changed. Please try again in a moment.",
+    400: N_("The request could not be understood."),
+    401: N_("Sign in first: send a valid bearer token."),
+    403: N_("You do not have permission to do that."),
+    404: N_("We could not find that."),
+    405: N_("That method is not allowed here."),
+    413: N_("The upload is too large."),
+    415: N_("Send JSON with Content-Type: application/json."),
+    429: N_("Too many attempts. Wait a little and try again."),
+    500: N_("Something went wrong on our side. Nothing was changed. Please try again."),
+    503: N_(
+        "We are briefly too busy to answer. Nothing was changed. Please try again in a moment."
+    ),
 }
 
 

@@ -1,11 +1,15 @@
-"""The home page and the about page."""
+"""The home page, the about page and the language switcher."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, session
 from flask_login import current_user
 
+from .auth.services import set_locale
+from .auth.views import _safe_next
 from .extensions import db
+from .i18n import LANGUAGES, SESSION_KEY
+from .pages import attempt
 from .timebank.services import limits_for, member_account
 
 bp = Blueprint("main", __name__)
@@ -22,3 +26,17 @@ def home():
 @bp.get("/about")
 def about():
     return render_template("main/about.html")
+
+
+@bp.post("/language")
+def change_language():
+    """The switcher: stored for a signed-in person (their pages and email), else for the visit."""
+    locale = request.form.get("locale", "")
+    if current_user.is_authenticated:
+        attempt(
+            lambda: set_locale(db.session, actor=current_user, locale=locale, known=LANGUAGES),
+            banner=True,
+        )
+    elif locale in LANGUAGES:
+        session[SESSION_KEY] = locale
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,5 +1,12 @@
 """Security headers on every response, the encrypted session cookie, and the session loader
-for Flask-Login."""
+for Flask-Login.
+
+The loader also decides acting for a member: a coordinator whose session names an arrangement
+that still allows it is handed the member (carrying the coordinator), so every page and every
+permission check runs as the member. While acting, each request is checked against what may be
+done for someone (``permissions.can_do_while_acting``) and audited as "coordinator X acting for
+member Y", in the request's own unit of work when it commits, or on its own when it does not.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +15,16 @@ import hashlib
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from flask import Flask, Response, request
+from flask import Flask, Response, flash, g, request, session
 from flask.sessions import SecureCookieSessionInterface, session_json_serializer
+from flask_babel import gettext
+from flask_login import current_user
 from itsdangerous import BadSignature
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .auth.acting import ACTING_KEY
 from .extensions import db, login_manager
 
 CONTENT_SECURITY_POLICY = (
@@ -74,7 +86,84 @@ def register_security(app: Flask) -> None:
     def load_user(session_id: str):
         from .auth.services import user_for_session
 
-        return user_for_session(db.session, session_id)
+        user = user_for_session(db.session, session_id)
+        if user is None:
+            return None
+        # A long-lived session's copy may still carry an earlier request's acting: start clean.
+        user.acting_coordinator = user.acting_arrangement = None
+        arrangement_id = session.get(ACTING_KEY)
+        if arrangement_id is None:
+            return user
+        from .auth.acting import acting_identity
+        from .clock import utcnow
+
+        member = acting_identity(
+            db.session, coordinator=user, arrangement_id=arrangement_id, now=utcnow()
+        )
+        if member is None:
+            session.pop(ACTING_KEY, None)
+            flash(
+                gettext(
+                    "You are no longer acting for that member: the arrangement has ended or "
+                    "was stopped. You see your own pages again."
+                ),
+                "info",
+            )
+            return user
+        return member
+
+    @app.before_request
+    def check_and_audit_acting():
+        """While acting for someone: only what may be done for them, and every page audited."""
+        if request.endpoint in (None, "static") or (request.blueprint or "").startswith("api"):
+            return None
+        if not current_user.is_authenticated or current_user.acting_coordinator is None:
+            return None
+        from .auth.acting import record_acted
+        from .auth.permissions import can_do_while_acting
+        from .clock import utcnow
+        from .errors import Forbidden
+
+        if not can_do_while_acting(request.endpoint, request.method):
+            raise Forbidden(
+                gettext(
+                    "While you act for %(name)s you can record and confirm exchanges, renew "
+                    "listings and read their inbox. Stop acting for them to do anything else.",
+                    name=current_user.name,
+                )
+            )
+        object_id = next(
+            (value for value in (request.view_args or {}).values() if isinstance(value, int)),
+            None,
+        )
+        g.acting_audit = dict(
+            endpoint=request.endpoint,
+            changed=request.method not in ("GET", "HEAD", "OPTIONS"),
+            object_id=object_id,
+        )
+        g.acting_event = record_acted(
+            db.session, actor=current_user, now=utcnow(), **g.acting_audit
+        )
+        return None
+
+    @app.after_request
+    def keep_acting_audit(response: Response) -> Response:
+        """The request's acting event commits with its change; a page that commits nothing, or
+        whose change was refused and rolled back, still leaves its event."""
+        event = g.pop("acting_event", None)
+        if event is None:
+            return response
+        from .auth.acting import record_acted
+        from .clock import utcnow
+
+        if inspect(event).transient:  # rolled back with a refused change: the try still counts
+            record_acted(db.session, actor=current_user, now=utcnow(), **g.acting_audit)
+        try:
+            db.session.commit()
+        except SQLAlchemyError:  # the database went away: the page has answered already
+            db.session.rollback()
+            app.logger.exception("Could not keep the audit of acting for a member")
+        return response
 
     @app.before_request
     def refuse_unstorable_text():

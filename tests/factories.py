@@ -19,7 +19,14 @@ from sqlalchemy import select
 from app.api.models import IdempotencyRecord
 from app.audit import AuditEvent
 from app.auth import services as auth
-from app.auth.models import ApiToken, Organisation, SignInAttempt, User, UserToken
+from app.auth.models import (
+    ActingArrangement,
+    ApiToken,
+    Organisation,
+    SignInAttempt,
+    User,
+    UserToken,
+)
 from app.clock import london_date, utcnow
 from app.jobs.models import ReminderSent
 from app.mail import OutboxEmail
@@ -877,6 +884,23 @@ class ReportSnapshotFactory(BaseFactory):
         return next(s for s in kept if s.disclosure == kwargs["disclosure"])
 
 
+class ActingArrangementFactory(BaseFactory):
+    """A member asked their coordinator, today, to act for them for the next month."""
+
+    class Meta:
+        model = ActingArrangement
+        exclude = ("today",)
+
+    coordinator = factory.SubFactory(CoordinatorFactory)
+    member = factory.SubFactory(UserFactory, organisation=_in_organisation_of("coordinator"))
+    organisation_id = factory.SelfAttribute("member.organisation_id")
+    recorded_by_id = factory.SelfAttribute("coordinator.id")
+    today = factory.LazyFunction(lambda: london_date(utcnow()))
+    asked_on = factory.SelfAttribute("today")
+    until = factory.LazyAttribute(lambda o: o.today + timedelta(days=30))
+    reason = "They have no email and asked us to record their exchanges."
+
+
 ALL_FACTORIES = [
     OrganisationFactory,
     UserFactory,
@@ -923,6 +947,7 @@ ALL_FACTORIES = [
     NotificationPreferenceFactory,
     ReminderSentFactory,
     ReportSnapshotFactory,
+    ActingArrangementFactory,
 ]
 
 

@@ -775,6 +775,8 @@ class AuditSchema(Schema):
     object_type = fields.String(required=True)
     object_id = fields.Integer(allow_none=True)
     member_id = fields.Integer(allow_none=True)
+    # Set when a coordinator (actor_id) acted for this member.
+    acting_for_id = fields.Integer(allow_none=True)
 
 
 class AuditArgs(PageArgs):

@@ -1,13 +1,18 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms import EmailField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from ..forms import DateInputField
+from .acting import MAX_REASON_LENGTH
 from .services import MIN_PASSWORD_LENGTH
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    email = EmailField(
+        _l("Email address"), validators=[DataRequired(_l("Enter your email address."))]
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
 
 
 class SetPasswordForm(FlaskForm):
@@ -122,3 +127,30 @@ def _days_or_never(text: str | None) -> int | None:
             "Enter a whole number of days from 2 to 365, like 14, or leave it empty."
         )
     return int(raw)
+
+
+class ActingArrangementForm(FlaskForm):
+    """What a member asked: when, why, and until when the coordinator may act for them."""
+
+    asked_on = DateInputField(
+        _l("When did they ask you?"),
+        noun="The date they asked you",
+        required_message=_l("Enter the date they asked you, for example 1 12 2026."),
+    )
+    reason = TextAreaField(
+        _l("Why did they ask you to act for them?"),
+        validators=[
+            DataRequired(_l("Say why they asked you to act for them.")),
+            Length(
+                max=MAX_REASON_LENGTH,
+                message=_l(
+                    "Keep the reason to %(count)s characters or fewer.", count=MAX_REASON_LENGTH
+                ),
+            ),
+        ],
+    )
+    until = DateInputField(
+        _l("Until when may you act for them?"),
+        noun="The last day",
+        required_message=_l("Enter the last day you may act for them, for example 31 12 2026."),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
@@ -62,10 +62,18 @@ class User(UserMixin, db.Model):
     # Part of every session's identity (``get_id``): raising it ends every session signed in
     # before (sign-out, a password reset, "sign out everywhere").
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The language they chose (a catalogue in translations/); None: the browser's, or English.
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     organisation: Mapped[Organisation] = relationship(back_populates="members")
 
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role_known"),)
+
+    # Not a column: while a coordinator acts for this member, the session loader hands out the
+    # member with the coordinator set here, so every permission check runs as the member and
+    # the audit records who really did it (app.auth.acting).
+    acting_coordinator = None
+    acting_arrangement = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive people cannot sign in
@@ -139,4 +147,32 @@ class SignInAttempt(db.Model):
         Index("ix_sign_in_attempt_email_at", "email", "at"),
         Index("ix_sign_in_attempt_address_at", "address", "at"),
         CheckConstraint(f"kind IN {ATTEMPT_KINDS!r}", name="kind_known"),
+    )
+
+
+class ActingArrangement(db.Model):
+    """A member asked a coordinator of their organisation to act for them: who, when, why and
+    until when. While it lasts the coordinator may see the product as the member sees it and
+    do what the member asked; the member (or a coordinator) can stop it at any time."""
+
+    __tablename__ = "acting_arrangement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    asked_on: Mapped[date]
+    reason: Mapped[str] = mapped_column(String(500))
+    until: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    ended_at: Mapped[datetime | None]
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    member: Mapped[User] = relationship(foreign_keys=[member_id])
+    coordinator: Mapped[User] = relationship(foreign_keys=[coordinator_id])
+
+    __table_args__ = (
+        CheckConstraint("member_id <> coordinator_id", name="not_for_oneself"),
+        CheckConstraint("until >= asked_on", name="until_after_asked"),
     )

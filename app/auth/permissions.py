@@ -114,3 +114,66 @@ def can_record_health_data(actor: User, person: User) -> bool:
 
 def can_withdraw_consent(actor: User, person: User) -> bool:
     return can_see_health_data(actor, person)
+
+
+# --- acting for a member ----------------------------------------------------------------------
+#
+# A coordinator acting for a member is handed the member as the actor: every predicate above
+# then answers as it would for the member, so acting for someone never shows the coordinator
+# anything the member could not see. These decide who may act for whom, and what they may do.
+
+# What a coordinator may change while acting for someone (page endpoints): record and confirm
+# exchanges, renew listings, read the inbox, and stop. Everything else the member could change
+# (consent, email choices, their directory entry...) stays the member's own.
+ACTIONS_WHILE_ACTING = frozenset(
+    {
+        "timebank.exchange_new",
+        "timebank.exchange_confirm",
+        "timebank.exchange_reject",
+        "timebank.exchange_withdraw",
+        "timebank.exchange_dispute",
+        "timebank.listing_new",
+        "timebank.listing_renew",
+        "timebank.listing_withdraw",
+        "notifications.mark_read",
+        "notifications.mark_all_read",
+        "auth.acting_stop",
+        "auth.sign_out",
+    }
+)
+
+
+def can_be_acted_for(coordinator: User, member: User) -> bool:
+    """The coordinator coordinates the member's own organisation (an administrator elsewhere
+    does not), the member is someone else, and a plain member: acting for a coordinator would
+    lend their rights."""
+    return (
+        coordinator.id != member.id
+        and coordinates(coordinator, member.organisation_id, admin_anywhere=False)
+        and not is_coordinator(member)
+        and member.active
+    )
+
+
+def can_act_for(coordinator: User, member: User, arrangement, today) -> bool:
+    """The arrangement the member asked for names this coordinator and this member, has not been
+    stopped, has started and has not passed its until date."""
+    return (
+        arrangement.member_id == member.id
+        and arrangement.coordinator_id == coordinator.id
+        and arrangement.ended_at is None
+        and arrangement.asked_on <= today <= arrangement.until
+        and can_be_acted_for(coordinator, member)
+    )
+
+
+def can_do_while_acting(endpoint: str | None, method: str) -> bool:
+    """Reading is what the member could read; changing is limited to ACTIONS_WHILE_ACTING."""
+    return method in ("GET", "HEAD", "OPTIONS") or endpoint in ACTIONS_WHILE_ACTING
+
+
+def can_stop_arrangement(actor: User, arrangement) -> bool:
+    """The member themselves, the coordinator named, and the organisation's coordinators."""
+    return actor.id in (arrangement.member_id, arrangement.coordinator_id) or coordinates(
+        actor, arrangement.organisation_id, admin_anywhere=False
+    )

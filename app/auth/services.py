@@ -627,6 +627,8 @@ def user_for_api_token(
     if last_used_at is None or last_used_at <= now - LAST_USED_RESOLUTION:
         session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         session.info["api_token_used"] = True  # the caller commits it, even for a read
+    # The API never acts for anyone: a bearer token is its holder alone.
+    user.acting_coordinator = user.acting_arrangement = None
     return user
 
 
@@ -674,6 +676,16 @@ def revoke_own_token(session: Session, *, actor: User, token_id: int, now: datet
     if token is None or token.user_id != actor.id:
         raise NotFound("We could not find that token.")
     token.revoked_at = token.revoked_at or now
+
+
+def set_locale(session: Session, *, actor: User, locale: str, known) -> User:
+    """The language the person reads the product (and their email) in, one of ``known``."""
+    if locale not in known:
+        raise ValidationFailed(
+            "Choose a language from the list.", fields={"locale": "Choose a language."}
+        )
+    actor.locale = locale
+    return actor
 
 
 def revoke_api_token(session: Session, *, actor: User, token_id: int, now: datetime) -> None:

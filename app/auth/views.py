@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..clock import utcnow
+from ..clock import london_date, utcnow
 from ..errors import DomainError, Throttled
 from ..extensions import db
 from ..pages import attempt
+from ..templating import format_date
 from ..timebank.models import Account
-from . import services
+from . import acting, permissions, services
+from .acting import ACTING_KEY
 from .forms import (
+    ActingArrangementForm,
     ForgotPasswordForm,
     NewMemberForm,
     OrganisationSettingsForm,
@@ -72,21 +85,26 @@ def sign_in():
             return render_template("auth/sign_in.html", form=form), 429, outcome.error.headers
         user = outcome.value
         if user is not None:
+            session.pop(ACTING_KEY, None)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.email.errors = ["Enter a correct email address and password."]
+        form.email.errors = [_("Enter a correct email address and password.")]
         status = 200
     return render_template("auth/sign_in.html", form=form), status
 
 
 @bp.post("/sign-out")
 def sign_out():
+    session.pop(ACTING_KEY, None)
     if current_user.is_authenticated:
-        # Server-side: a copy of this session's cookie stops working too.
-        user = current_user._get_current_object()
+        # Server-side: a copy of this session's cookie stops working too. Acting for a member,
+        # it is the coordinator's own session that ends, never the member's.
+        user = (
+            getattr(current_user, "acting_coordinator", None) or current_user._get_current_object()
+        )
         attempt(lambda: services.end_session(db.session, user))
     logout_user()
-    flash("You have signed out.", "success")
+    flash(_("You have signed out."), "success")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -191,7 +209,9 @@ def members():
         .where(User.organisation_id == current_user.organisation_id)
         .order_by(User.name)
     ).all()
-    return render_template("auth/members.html", rows=rows)
+    return render_template(
+        "auth/members.html", rows=rows, can_be_acted_for=permissions.can_be_acted_for
+    )
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
@@ -266,3 +286,125 @@ def organisation_settings():
             flash("The settings are saved. Balances have not changed.", "success")
             return redirect(url_for("auth.organisation_settings"))
     return render_template("auth/organisation_settings.html", form=form, organisation=organisation)
+
+
+# --- acting for a member ----------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def describe_acted(event) -> str:
+    return acting.describe_acted(event)
+
+
+@bp.route("/members/<id:member_id>/acting", methods=["GET", "POST"])
+@login_required
+def acting_page(member_id: int):
+    """A coordinator's page for acting for one member: what they asked, and the button to start."""
+    person = acting.member_for_arrangements(db.session, actor=current_user, member_id=member_id)
+    form = ActingArrangementForm()
+    if form.validate_on_submit():
+        outcome = attempt(
+            lambda: acting.record_arrangement(
+                db.session,
+                actor=current_user,
+                member_id=person.id,
+                asked_on=form.asked_on.data,
+                reason=form.reason.data,
+                until=form.until.data,
+                now=utcnow(),
+            ),
+            form=form,
+            expected=(DomainError,),
+        )
+        if outcome.ok:
+            flash(
+                _(
+                    "Written down: %(name)s asked you to act for them until %(day)s.",
+                    name=person.name,
+                    day=format_date(outcome.value.until),
+                ),
+                "success",
+            )
+            return redirect(url_for("auth.acting_page", member_id=person.id))
+    return render_template(
+        "auth/acting.html",
+        form=form,
+        person=person,
+        arrangements=acting.arrangements_of(db.session, person),
+        today=london_date(utcnow()),
+        is_live=acting.is_live,
+    )
+
+
+@bp.post("/acting/<id:arrangement_id>/start")
+@login_required
+def acting_start(arrangement_id: int):
+    outcome = attempt(
+        lambda: acting.start_acting(
+            db.session, actor=current_user, arrangement_id=arrangement_id, now=utcnow()
+        ),
+        banner=True,
+    )
+    if not outcome.ok:
+        return redirect(request.referrer or url_for("auth.members"))
+    session[ACTING_KEY] = outcome.value.id
+    return redirect(url_for("main.home"))
+
+
+@bp.post("/acting/stop")
+@login_required
+def acting_stop():
+    if current_user.acting_coordinator is None:
+        session.pop(ACTING_KEY, None)
+        return redirect(url_for("main.home"))
+    member = current_user._get_current_object()
+    attempt(lambda: acting.stop_acting(db.session, actor=member, now=utcnow()))
+    session.pop(ACTING_KEY, None)
+    flash(_("You have stopped acting for %(name)s.", name=member.name), "success")
+    return redirect(url_for("auth.acting_page", member_id=member.id))
+
+
+@bp.post("/acting/<id:arrangement_id>/end")
+@login_required
+def acting_end(arrangement_id: int):
+    outcome = attempt(
+        lambda: acting.end_arrangement(
+            db.session, actor=current_user, arrangement_id=arrangement_id, now=utcnow()
+        ),
+        banner=True,
+    )
+    if outcome.ok:
+        arrangement = outcome.value
+        if arrangement.member_id == current_user.id:
+            flash(
+                _("%(name)s can no longer act for you.", name=arrangement.coordinator.name),
+                "success",
+            )
+            return redirect(url_for("auth.acting_for_you"))
+        flash(
+            _(
+                "Nobody can act for %(name)s under that arrangement now.",
+                name=arrangement.member.name,
+            ),
+            "success",
+        )
+        return redirect(url_for("auth.acting_page", member_id=arrangement.member_id))
+    return redirect(request.referrer or url_for("main.home"))
+
+
+@bp.get("/acting-for-you")
+@login_required
+def acting_for_you():
+    """A member's page: who may act for them, what they did, and a button to stop it."""
+    member = current_user
+    log = acting.acted_for_log(db.session, member)
+    ids = {event.actor_id for event in log} - {None}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+    return render_template(
+        "auth/acting_for_you.html",
+        arrangements=acting.arrangements_of(db.session, member),
+        log=log,
+        names=names,
+        today=london_date(utcnow()),
+        is_live=acting.is_live,
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
 from ..clock import london_date, utcnow
@@ -25,7 +25,7 @@ from .contribution import Period, parse_period
 from .export import report_csv
 from .forms import ReportForm
 from .models import ReportSnapshot
-from .pdf import html_to_pdf
+from .pdf import pdf_download
 
 bp = Blueprint("reports", __name__)
 
@@ -181,13 +181,8 @@ def report_pack_pdf():
         db.session, current_user, current_user.organisation_id
     )
     period, disclosure = _asked_or_422()
-    pdf = html_to_pdf(_pack(_report(period, disclosure), organisation), current_app.static_folder)
     name = f"contribution-{period.start}-{period.end}-{disclosure}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return pdf_download(_pack(_report(period, disclosure), organisation), name)
 
 
 @bp.get("/reports/contribution.csv")

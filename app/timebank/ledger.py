@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..audit import AuditEvent
+from ..audit import AuditEvent, who_acted
 from ..auth.models import User
 from ..errors import Conflict
 from .durations import describe_minutes
@@ -147,12 +147,14 @@ def post(
         account = locked[account_id]
         set_committed_value(account, "balance_minutes", account.balance_minutes + amount)
     # The same events audit.record() would add: one for each leg, naming the member it moves.
+    actor_id, acting_for_id = who_acted(actor)
     session.execute(
         insert(AuditEvent.__table__).values(
             [
                 {
                     "at": now,
-                    "actor_id": actor.id if actor else None,
+                    "actor_id": actor_id,
+                    "acting_for_id": acting_for_id,
                     "organisation_id": organisation_id,
                     "action": f"ledger.{kind}",
                     "object_type": "ledger_transaction",

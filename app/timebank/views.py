@@ -35,6 +35,7 @@ from ..extensions import db
 from ..forms import id_arg, page_arg
 from ..pages import attempt, commit
 from ..postcodes import district
+from ..printing import pdf_download
 from ..templating import format_date
 from . import activity, exchanges, listings, permissions, services
 from .categories import category_name
@@ -131,7 +132,7 @@ def member_hours(member_id: int):
     return _hours_page(get_member_for(db.session, current_user, member_id))
 
 
-def _hours_page(person: User):
+def _hours_page(person: User) -> str:
     account = services.member_account(db.session, person)
     return render_template(
         "timebank/hours.html",
@@ -146,6 +147,45 @@ def _hours_page(person: User):
             newest_first=request.args.get("order") != "oldest",  # newest first unless asked
         ),
     )
+
+
+def _statement_on_paper(person: User) -> str:
+    """The whole statement, oldest first, for the print stylesheet and the PDF."""
+    account = services.member_account(db.session, person)
+    return render_template(
+        "timebank/statement.html",
+        person=person,
+        account=account,
+        limits=services.limits_for(account),
+        rows=exchanges.statement(db.session, account),
+        today=london_date(utcnow()),
+    )
+
+
+# The same statement on paper: a page with the print stylesheet, and that page as PDF.
+
+
+@bp.get("/hours/statement")
+def statement():
+    return _statement_on_paper(current_user)
+
+
+@bp.get("/hours/statement.pdf")
+def statement_pdf():
+    html = _statement_on_paper(current_user)
+    return pdf_download(html, f"your-hours-{london_date(utcnow()).isoformat()}.pdf")
+
+
+@bp.get("/members/<id:member_id>/statement")
+def member_statement(member_id: int):
+    return _statement_on_paper(get_member_for(db.session, current_user, member_id))
+
+
+@bp.get("/members/<id:member_id>/statement.pdf")
+def member_statement_pdf(member_id: int):
+    person = get_member_for(db.session, current_user, member_id)
+    html = _statement_on_paper(person)
+    return pdf_download(html, f"hours-member-{person.id}-{london_date(utcnow()).isoformat()}.pdf")
 
 
 @bp.get("/hours.csv")

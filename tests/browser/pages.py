@@ -118,6 +118,16 @@ PAGES: list[Page] = [
     Page(COORDINATOR, "/dashboard", "What needs doing today"),
     Page(COORDINATOR, "/inbox", "Your inbox"),  # empty
     Page(COORDINATOR, "/members/13/inbox", "Waiting for Kath Murphy"),  # no email
+    # Acting for a member: Kath (no email) asked the coordinator; a member sees who acts for her
+    Page(COORDINATOR, "/members/13/acting", "Act for Kath Murphy"),
+    Page(MEMBER, "/acting-for-you", "Who can act for you"),
+    Page(MEMBER, "/members/13/acting", "Page not found", status=404),
+    # Paper: the printable statement and plan summary (print stylesheet; PDFs beside them)
+    Page(MEMBER, "/hours/statement", "Hours statement for Amina Hussain"),
+    Page(COORDINATOR, "/members/13/statement", "Hours statement for Kath Murphy"),
+    Page(BUDGET_HOLDER, "/plans/1/summary", "Support plan summary for Farhan Iqbal"),
+    Page(COORDINATOR, "/plans/1/summary", "Support plan summary for Farhan Iqbal"),
+    Page(MEMBER, "/plans/1/summary", "Page not found", status=404),
     # Matching: Farhan's referral (1) waits; Chloe is introduced to Grace (match 1); Ivy
     # (peer 5) has paused, which "Why not?" explains.
     Page(COORDINATOR, "/referrals/1/candidates", "Peers for Farhan Iqbal"),

@@ -13,7 +13,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
-from tests.browser.checks import assert_focus_visible, describe, focused_element
+from tests.browser.checks import (
+    assert_axe_clean,
+    assert_focus_visible,
+    assert_no_horizontal_scroll,
+    describe,
+    focused_element,
+)
 from tests.browser.pages import COORDINATOR
 
 pytestmark = pytest.mark.browser
@@ -33,7 +39,7 @@ def tab_to(page: Page, *, name: str | None = None, id: str | None = None, back: 
         if element is not None and element["tag"] in ("a", "button", "input"):
             assert_focus_visible(page)
         if element is not None and (
-            (name is not None and element["name"] == name)
+            (name is not None and " ".join((element["name"] or "").split()) == name)
             or (id is not None and element["id"] == id)
         ):
             return element
@@ -42,17 +48,19 @@ def tab_to(page: Page, *, name: str | None = None, id: str | None = None, back: 
     )
 
 
-def test_coordinator_adds_a_member_with_the_keyboard_alone(page: Page):
+def sign_in_by_keyboard(page: Page, email: str) -> None:
     page.goto("/sign-in")
-
-    # Sign in.
     tab_to(page, id="email")
-    page.keyboard.type(COORDINATOR)
+    page.keyboard.type(email)
     tab_to(page, id="password")
     page.keyboard.type(DEMO_PASSWORD)
     tab_to(page, name="Sign in")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/$"))
+
+
+def test_coordinator_adds_a_member_with_the_keyboard_alone(page: Page):
+    sign_in_by_keyboard(page, COORDINATOR)
     expect(page.locator("h1")).to_have_text("Hello, Sam Okafor")
 
     # Members, from the header navigation, then the "Add a member" button-styled link (Space).
@@ -244,3 +252,70 @@ def test_propose_accept_and_introduce_a_peer_with_the_keyboard_alone(new_page):
     page.keyboard.press("Enter")
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Introduced")
     expect(page.locator("h1")).to_have_text("Your peer, Esther Mensah")
+
+
+def test_coordinator_acts_for_a_member_without_email_with_the_keyboard_alone(page: Page):
+    sign_in_by_keyboard(page, COORDINATOR)
+
+    # Members, then "Act for Kath Murphy" (Kath has no email: she asked Sam to act for her).
+    tab_to(page, name="Members")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/members$"))
+    tab_to(page, name="Act for Kath Murphy")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/members/13/acting$"))
+    tab_to(page, name="Start acting for Kath Murphy")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/$"))
+
+    # The banner names both and is a labelled region; the page is Kath's.
+    banner = page.get_by_role("region", name="Acting for Kath Murphy")
+    expect(banner).to_contain_text("Sam Okafor, you are acting for Kath Murphy")
+    expect(page.locator("h1")).to_have_text("Hello, Kath Murphy")
+    expect(page.get_by_role("link", name="Members")).to_have_count(0)
+    assert_axe_clean(page)
+    wide = page.viewport_size
+    page.set_viewport_size({"width": 320, "height": 640})  # the banner reflows too
+    assert_no_horizontal_scroll(page, "the acting banner at 320 px")
+    page.set_viewport_size(wide)
+
+    # Record an exchange for Kath: she gave David half an hour.
+    tab_to(page, name="Record an exchange")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/exchanges/new$"))
+    tab_to(page, id="direction")
+    page.keyboard.press("Space")
+    tab_to(page, id="other")
+    page.keyboard.type("David")
+    tab_to(page, id="minutes")
+    page.keyboard.type("30m")
+    tab_to(page, id="category")
+    page.keyboard.type("Company")
+    tab_to(page, id="description")
+    page.keyboard.type("Kath read to David")
+    tab_to(page, name="Record exchange")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("David Clarke")
+
+    # Read her inbox, from the header navigation (it counts her one unread message).
+    tab_to_prefix(page, "Inbox")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/inbox$"))
+    expect(page.locator("h1")).to_have_text("Your inbox")
+    expect(page.locator("main")).to_contain_text("Joseph Brown")
+
+    # Stop acting, from the banner: back to the coordinator's own pages.
+    tab_to(page, name="Stop acting for Kath Murphy", back=True)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/members/13/acting$"))
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "You have stopped acting for Kath Murphy"
+    )
+    expect(page.get_by_role("region", name="Acting for Kath Murphy")).to_have_count(0)
+
+    # The audit shows it: coordinator Sam Okafor acting for member Kath Murphy.
+    page.goto("/audit?member=13")
+    main = page.locator("main")
+    expect(main).to_contain_text("Sam Okafor, acting for Kath Murphy")
+    expect(main).to_contain_text("Recorded an exchange")
+    expect(main).to_contain_text("Read your inbox")

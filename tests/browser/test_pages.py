@@ -122,3 +122,21 @@ def test_error_summary_takes_focus_even_after_the_skip_link(page):
     page.get_by_role("button", name="Sign in").click()
     assert "#" not in page.url  # forms post to their own path, never to the fragment
     expect(page.locator(".govuk-error-summary")).to_be_focused()
+
+
+@pytest.mark.parametrize("path", ["/hours/statement", "/plans/1/summary"])
+def test_paper_pages_print_in_large_type_without_navigation(new_page, path):
+    from tests.browser.pages import BUDGET_HOLDER
+
+    page = new_page(BUDGET_HOLDER)
+    page.goto(path)
+    expect(page.locator(".app-header")).to_be_visible()  # on screen, the usual page
+    page.emulate_media(media="print")
+    for chrome in (".app-header", ".govuk-footer", ".govuk-skip-link", ".app-no-print"):
+        expect(page.locator(chrome).first).to_be_hidden()
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('main p, main td, main dd, main li')]
+            .filter((el) => el.offsetParent !== null)
+            .map((el) => parseFloat(getComputedStyle(el).fontSize))"""
+    )
+    assert sizes and min(sizes) >= 21, sizes  # 16 pt is 21.3 px: large type on paper

@@ -38,6 +38,7 @@ def audit_page():
     person = db.session.get(User, member_id) if member_id else None
     page = db.paginate(statement, page=page_number(), per_page=PER_PAGE, error_out=False)
     ids = {e.actor_id for e in page.items} | {e.member_id for e in page.items}
+    ids |= {e.acting_for_id for e in page.items}
     names = dict(
         db.session.execute(select(User.id, User.name).where(User.id.in_(ids - {None}))).all()
     )

@@ -86,6 +86,7 @@ AUDIT_OBJECTS = {
     "referral": "Referral",
     "exchange": "Exchange",
     "ledger_transaction": "Hours moved",
+    "acting_arrangement": "Arrangement to act for them",
 }
 # The services name the choices by their codes ("in_person"); on a page, plain words.
 PLAIN_FIELD_MESSAGES = {

@@ -13,6 +13,7 @@ from ...clock import london_date, utcnow
 from ...errors import Conflict, NotFound
 from ...extensions import db
 from ...pages import attempt, commit
+from ...printing import pdf_download
 from ...templating import format_date
 from .. import plans, profiles, reviews
 from ..forms import (
@@ -128,6 +129,30 @@ REVIEW_WORDS = {
     "wellbeing_questions": QUESTIONS,
     "wellbeing_scale": dict(SCALE),
 }
+
+
+def _plan_summary(plan_id: int) -> str:
+    """The plan on paper (its view audited as the plan page's is), saved with the audit."""
+    now = utcnow()
+    view = plans.view_plan(db.session, current_user, plan_id, now=now)
+    return render_and_commit(
+        "peers/plan_summary.html",
+        plan=view,
+        status=view.status,
+        totals=view.totals,
+        delivered=view.delivered,
+        today=london_date(now),
+    )
+
+
+@bp.get("/plans/<id:plan_id>/summary")
+def plan_summary(plan_id: int):
+    return _plan_summary(plan_id)
+
+
+@bp.get("/plans/<id:plan_id>/summary.pdf")
+def plan_summary_pdf(plan_id: int):
+    return pdf_download(_plan_summary(plan_id), f"support-plan-{plan_id}.pdf")
 
 
 @bp.route("/plans/<id:plan_id>/edit", methods=["GET", "POST"])

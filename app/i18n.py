@@ -1,0 +1,91 @@
+"""Languages: which locale a page speaks, and the switcher.
+
+The locale is, in order: the signed-in person's stored choice (a coordinator acting for someone
+keeps their own), the choice made with the switcher before signing in (kept in the session),
+the browser's ``Accept-Language``, then English (en-GB, the source language). Every page sets
+``lang`` and ``dir`` from it. Strings are marked with ``_()`` / ``{% trans %}`` and translated
+from the catalogues in ``translations/`` (README: "Adding a language").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale, get_translations, refresh
+from flask_login import current_user
+
+from config import BASE_DIR
+
+SOURCE_LOCALE = "en_GB"
+SESSION_KEY = "locale"
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # the catalogue's locale (translations/<code>)
+    tag: str  # the page's lang attribute (BCP 47)
+    name: str  # in its own language, as the switcher shows it
+    direction: str  # "ltr" or "rtl"
+
+
+LANGUAGES = {
+    "en_GB": Language("en_GB", "en-GB", "English", "ltr"),
+    "ur": Language("ur", "ur", "اردو", "rtl"),
+}
+babel = Babel()
+
+
+def stored_locale() -> str | None:
+    """The signed-in person's own choice (while acting for someone, the coordinator's)."""
+    if not current_user.is_authenticated:
+        return None
+    person = current_user.acting_coordinator or current_user
+    return person.locale
+
+
+def select_locale() -> str:
+    for chosen in (stored_locale(), session.get(SESSION_KEY)):
+        if chosen in LANGUAGES:
+            return chosen
+    by_tag = {language.tag.lower(): code for code, language in LANGUAGES.items()}
+    by_tag.setdefault("en", SOURCE_LOCALE)  # any English is the source English
+    asked = request.accept_languages.best_match(list(by_tag))
+    return by_tag.get((asked or "").lower(), SOURCE_LOCALE)
+
+
+def current_language() -> Language:
+    locale = get_locale()
+    code = str(locale) if locale is not None else SOURCE_LOCALE
+    return LANGUAGES.get(code, LANGUAGES[SOURCE_LOCALE])
+
+
+def translated(text: str) -> str:
+    """A message made elsewhere (an error's, an audit event's words) in the page's language when
+    the catalogue has it (marked where it is written with ``N_``), else as it is. Never
+    %-formatted, so a message holding "%" is safe."""
+    return get_translations().gettext(text) if text else text
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "marked, translated later"
+    return text
+
+
+def register_languages(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LOCALE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(BASE_DIR / "translations"))
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def choose_locale_afresh():
+        """Flask-Babel keeps the locale on the app context: choose it again for every request,
+        so a request never reuses another's (the test client shares one app context)."""
+        refresh()
+
+    @app.context_processor
+    def language_helpers():
+        return {
+            "current_language": current_language,
+            "languages": LANGUAGES,
+            "translated": translated,
+        }

@@ -1,0 +1,90 @@
+"""Urdu in Chromium: the page rows whose templates are marked render right to left in Urdu with
+no English string of the catalogue left, pass axe and do not scroll sideways at 320 px; the
+switcher works by keyboard alone and brings English back.
+
+URDU_READY grows as templates are marked (tests/unit/test_translations.py's NOT_YET_MARKED
+shrinks): when every template is marked, it is every row of pages.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+from playwright.sync_api import expect
+
+from config import BASE_DIR
+from tests.browser.checks import (
+    assert_axe_clean,
+    assert_no_horizontal_scroll,
+    assert_scroll_regions_usable,
+)
+from tests.browser.pages import COORDINATOR, MEMBER, PAGES, Page
+from tests.browser.test_keyboard import tab_to
+
+pytestmark = pytest.mark.browser
+
+URDU_READY = {
+    (None, "/"),
+    (None, "/sign-in"),
+    (None, "/no-such-page"),
+    (COORDINATOR, "/members/13/acting"),
+    (MEMBER, "/acting-for-you"),
+}
+URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
+NARROW_URDU = {"width": 320, "height": 640}
+
+
+def english_strings() -> list[re.Pattern]:
+    """Every fixed piece of English the catalogue translates, as a whole-word pattern."""
+    with open(BASE_DIR / "translations/ur/LC_MESSAGES/messages.po", "rb") as po:
+        catalogue = read_po(po, locale="ur")
+    pieces = set()
+    for message in catalogue:
+        if message.id and isinstance(message.id, str):
+            for piece in re.split(r"%\(\w+\)s", message.id):
+                piece = piece.strip(" ,.:;?")
+                if re.search(r"[A-Za-z]{2}", piece):
+                    pieces.add(piece)
+    return [re.compile(rf"(?<![\w-]){re.escape(piece)}(?![\w-])") for piece in sorted(pieces)]
+
+
+def test_every_ready_row_is_a_real_page_row():
+    assert len(URDU_PAGES) == len(URDU_READY)
+
+
+@pytest.mark.parametrize("case", URDU_PAGES, ids=lambda case: case.id)
+def test_page_renders_in_urdu_right_to_left(new_page, case: Page):
+    if case.who:
+        new_page(case.who)  # signed in once in English; the Urdu context reuses the cookies
+    page = new_page(case.who, locale="ur-PK", viewport=NARROW_URDU)
+    response = page.goto(case.path)
+    assert response is not None and response.status == case.status
+    html = page.locator("html")
+    expect(html).to_have_attribute("lang", "ur")
+    expect(html).to_have_attribute("dir", "rtl")
+    text = page.evaluate("() => document.body.innerText + ' ' + document.title")
+    left = [pattern.pattern for pattern in english_strings() if pattern.search(text)]
+    assert not left, f"{case.id}: English left untranslated in Urdu: {left}"
+    assert re.search(r"[\u0600-\u06FF]{3}", text), "no Urdu on the page"
+    name = f"{case.id} in Urdu at 320 px"
+    assert_no_horizontal_scroll(page, name)
+    assert_scroll_regions_usable(page, name)
+    assert_axe_clean(page)
+
+
+def test_switching_from_urdu_back_to_english_by_keyboard(new_page):
+    page = new_page(None, locale="ur")
+    page.goto("/sign-in")
+    expect(page.locator("h1")).to_have_text("سائن ان کریں")
+    select = tab_to(page, id="language-choice")
+    assert select["tag"] == "select"
+    page.keyboard.press("ArrowUp")  # English is first in the list
+    tab_to(page, name="زبان تبدیل کریں")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/sign-in$"))
+    expect(page.locator("html")).to_have_attribute("lang", "en-GB")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page.locator("h1")).to_have_text("Sign in")
+    assert_axe_clean(page)
