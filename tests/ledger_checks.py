@@ -43,6 +43,7 @@ def assert_ledger_invariants(session) -> None:
     stored balance equals its legs, every transaction balances, no confirmation passed a limit,
     and each exchange was posted at most once and reversed at most once, as its status says."""
     assert session.scalar(select(func.sum(Account.balance_minutes))) == 0
+    assert_every_organisation_sums_to_zero(session)
     sums = dict(
         session.execute(
             select(Leg.account_id, func.sum(Leg.amount_minutes)).group_by(Leg.account_id)
@@ -73,6 +74,25 @@ def assert_ledger_invariants(session) -> None:
         reversed_ = (exchange.id, "reversal") in postings
         assert posted == (exchange.status in ("confirmed", "reversed")), exchange.id
         assert reversed_ == (exchange.status == "reversed"), exchange.id
+
+
+def assert_every_organisation_sums_to_zero(session) -> None:
+    """Each organisation's accounts (members, its own, its chest, its clearing accounts) sum
+    to zero, and so do each transaction's legs within each organisation's books."""
+    by_organisation = session.execute(
+        select(Account.organisation_id, func.sum(Account.balance_minutes)).group_by(
+            Account.organisation_id
+        )
+    ).all()
+    assert all(total == 0 for _, total in by_organisation), by_organisation
+    unbalanced = session.execute(
+        select(Leg.transaction_id, Account.organisation_id)
+        .join(Account, Account.id == Leg.account_id)
+        .group_by(Leg.transaction_id, Account.organisation_id)
+        .having(func.sum(Leg.amount_minutes) != 0)
+        .limit(3)
+    ).all()
+    assert not unbalanced, unbalanced
 
 
 def empty_committed_tables(engine) -> None:

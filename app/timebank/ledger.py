@@ -153,7 +153,8 @@ def post(
                 {
                     "at": now,
                     "actor_id": actor.id if actor else None,
-                    "organisation_id": organisation_id,
+                    # Each leg's event in the books it moves (across, two organisations').
+                    "organisation_id": locked[account_id].organisation_id,
                     "action": f"ledger.{kind}",
                     "object_type": "ledger_transaction",
                     "object_id": transaction.id,
