@@ -348,7 +348,6 @@ class ImportedRecordFactory(BaseFactory):
     user = factory.SubFactory(UserFactory)
     organisation_id = factory.LazyAttribute(lambda o: o.user.organisation_id)
     source = "timeoverflow"
-    kind = "member"
     source_key = factory.Sequence(lambda n: str(n + 1))
     imported_at = factory.LazyFunction(utcnow)
 

@@ -11,12 +11,14 @@ from app.timebank.services import limits_for
 
 
 def assert_no_confirmation_passed_a_limit(session, organisation_id: int | None = None) -> int:
-    """Replay each account's legs in posting order: every leg that was not a correction must have
+    """Replay each account's legs in posting order: every leg that was not a correction (or
+    history moved in from another timebank) must have
     left the balance within the limit it moved towards (a reversal may correct past a limit).
     Returns how many legs were checked, so a caller can prove the check ran."""
     statement = (
-        select(Leg.account_id, Leg.amount_minutes, LedgerTransaction.kind)
+        select(Leg.account_id, Leg.amount_minutes, LedgerTransaction.kind, Exchange.imported)
         .join(LedgerTransaction, Leg.transaction_id == LedgerTransaction.id)
+        .outerjoin(Exchange, Exchange.id == LedgerTransaction.exchange_id)
         .order_by(Leg.id)
     )
     if organisation_id is not None:
@@ -24,10 +26,10 @@ def assert_no_confirmation_passed_a_limit(session, organisation_id: int | None =
     accounts = {account.id: account for account in session.scalars(select(Account))}
     running: dict[int, int] = {}
     checked = 0
-    for account_id, amount, kind in session.execute(statement):
+    for account_id, amount, kind, imported in session.execute(statement):
         balance = running.get(account_id, 0) + amount
         running[account_id] = balance
-        if kind == "reversal":
+        if kind == "reversal" or imported:  # history moved in is imported as it happened
             continue
         limits = limits_for(accounts[account_id])
         if amount < 0 and limits.min_minutes is not None:

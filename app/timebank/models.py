@@ -149,6 +149,9 @@ class Exchange(db.Model):
     # History moved in from another timebank (app.timebank.imports): neither the one-day limit
     # of a new exchange nor balance limits applied to it.
     imported: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Which row of which file it came from (the file's checksum and the line): a second run of
+    # the same file is recognised and imports nothing twice.
+    import_key: Mapped[str | None] = mapped_column(String(250))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -181,6 +184,7 @@ class Exchange(db.Model):
         CheckConstraint("provider_account_id != receiver_account_id", name="two_parties"),
         CheckConstraint(f"status IN {EXCHANGE_STATUSES!r}", name="status_known"),
         Index("ix_exchange_organisation_status_created", "organisation_id", "status", "created_at"),
+        UniqueConstraint("organisation_id", "import_key"),
         # Reports: a period's confirmed exchanges by index-only scan (the INCLUDE is PostgreSQL's).
         Index(
             "ix_exchange_report",
@@ -269,33 +273,20 @@ class Partnership(db.Model):
     )
 
 
-IMPORTED_KINDS = ("member", "transfer")
-
-
 class ImportedRecord(db.Model):
-    """One row moved in from another timebank, keyed by the source's own id (a member's
-    ``member_uid``; a transfer's file checksum and line), so a second run imports nothing twice."""
+    """A member moved in from another timebank, keyed by the source's own ``member_uid``, so a
+    second run imports nobody twice (transfers carry their key on the exchange itself)."""
 
     __tablename__ = "imported_record"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     source: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[str] = mapped_column(String(10))
     source_key: Mapped[str] = mapped_column(String(200))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    exchange_id: Mapped[int | None] = mapped_column(ForeignKey("exchange.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
-    __table_args__ = (
-        CheckConstraint(f"kind IN {IMPORTED_KINDS!r}", name="kind_known"),
-        CheckConstraint(
-            "(kind = 'member') = (user_id IS NOT NULL) AND (kind = 'transfer') = "
-            "(exchange_id IS NOT NULL)",
-            name="names_what_it_made",
-        ),
-        UniqueConstraint("organisation_id", "source", "kind", "source_key"),
-    )
+    __table_args__ = (UniqueConstraint("organisation_id", "source", "source_key"),)

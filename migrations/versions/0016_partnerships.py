@@ -21,32 +21,37 @@ MINUTES_OLD = "minutes BETWEEN 1 AND 1440"
 MINUTES_NEW = "minutes >= 1 AND (minutes <= 1440 OR imported)"
 
 # Hand-written: every organisation's books stay whole. The legs of each transaction already sum
-# to zero (0002); this deferred constraint trigger proves more: within each transaction, the legs
-# on each organisation's accounts sum to zero, so a cross-organisation exchange must post through
-# a clearing account in both sets of books, and every organisation's accounts (members, its own,
-# its chest, its clearing accounts) sum to zero after every commit.
+# to zero (0002); this trigger proves more: within each transaction, the legs on each
+# organisation's accounts sum to zero, so a cross-organisation exchange must post through a
+# clearing account in both sets of books, and every organisation's accounts (members, its own,
+# its chest, its clearing accounts) sum to zero after every posting.
+#
+# A statement-level trigger over the statement's new legs (a transition table), so one set-based
+# query checks a whole posting, or a whole import of 40,000 legs, at once: every posting inserts
+# all its legs in one statement (app.timebank.ledger.post, and the import's COPY).
 PG_FUNCTION = """
 CREATE FUNCTION ledger_organisation_books_balanced() RETURNS trigger AS $$
 DECLARE
-  unbalanced integer;
+  bad record;
 BEGIN
-  SELECT account.organisation_id INTO unbalanced
+  SELECT leg.transaction_id, account.organisation_id INTO bad
     FROM leg JOIN account ON account.id = leg.account_id
-   WHERE leg.transaction_id = NEW.transaction_id
-   GROUP BY account.organisation_id
+   WHERE leg.transaction_id IN (SELECT DISTINCT transaction_id FROM new_legs)
+   GROUP BY leg.transaction_id, account.organisation_id
   HAVING SUM(leg.amount_minutes) <> 0
    LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'ledger transaction % leaves organisation %''s books unbalanced',
-      NEW.transaction_id, unbalanced USING ERRCODE = 'check_violation';
+      bad.transaction_id, bad.organisation_id USING ERRCODE = 'check_violation';
   END IF;
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
 """
 
 PG_TRIGGER = (
-    "CREATE CONSTRAINT TRIGGER leg_organisation_books_balanced AFTER INSERT ON leg "
-    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_organisation_books_balanced()"
+    "CREATE TRIGGER leg_organisation_books_balanced AFTER INSERT ON leg "
+    "REFERENCING NEW TABLE AS new_legs "
+    "FOR EACH STATEMENT EXECUTE FUNCTION ledger_organisation_books_balanced()"
 )
 
 
@@ -82,20 +87,15 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
-    sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('source_key', sa.String(length=200), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('exchange_id', sa.Integer(), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('imported_by_id', sa.Integer(), nullable=True),
     sa.Column('imported_at', sa.DateTime(), nullable=False),
-    sa.CheckConstraint("(kind = 'member') = (user_id IS NOT NULL) AND (kind = 'transfer') = (exchange_id IS NOT NULL)", name=op.f('ck_imported_record_names_what_it_made')),
-    sa.CheckConstraint("kind IN ('member', 'transfer')", name=op.f('ck_imported_record_kind_known')),
-    sa.ForeignKeyConstraint(['exchange_id'], ['exchange.id'], name=op.f('fk_imported_record_exchange_id_exchange')),
     sa.ForeignKeyConstraint(['imported_by_id'], ['user_account.id'], name=op.f('fk_imported_record_imported_by_id_user_account')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_imported_record_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_imported_record_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_imported_record')),
-    sa.UniqueConstraint('organisation_id', 'source', 'kind', 'source_key', name=op.f('uq_imported_record_organisation_id_source_kind_source_key'))
+    sa.UniqueConstraint('organisation_id', 'source', 'source_key', name=op.f('uq_imported_record_organisation_id_source_source_key'))
     )
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('partner_organisation_id', sa.Integer(), nullable=True))
@@ -112,6 +112,8 @@ def upgrade():
         batch_op.add_column(sa.Column('partner_organisation_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('partnership_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('imported', sa.Boolean(), server_default=sa.text('false'), nullable=False))
+        batch_op.add_column(sa.Column('import_key', sa.String(length=250), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_exchange_organisation_id_import_key'), ['organisation_id', 'import_key'])
         batch_op.create_index(batch_op.f('ix_exchange_partner_organisation_id'), ['partner_organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_exchange_partnership_id'), ['partnership_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_exchange_partnership_id_partnership'), 'partnership', ['partnership_id'], ['id'])
@@ -142,6 +144,8 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_exchange_partnership_id_partnership'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_exchange_partnership_id'))
         batch_op.drop_index(batch_op.f('ix_exchange_partner_organisation_id'))
+        batch_op.drop_constraint(batch_op.f('uq_exchange_organisation_id_import_key'), type_='unique')
+        batch_op.drop_column('import_key')
         batch_op.drop_column('imported')
         batch_op.drop_column('partnership_id')
         batch_op.drop_column('partner_organisation_id')
