@@ -122,6 +122,7 @@ class ListingSchema(Schema):
     availability = fields.String(required=True)
     member_id = fields.Integer(attribute="user_id", required=True)
     member_name = fields.Function(lambda listing: listing.user.name)
+    organisation_name = fields.Function(lambda listing: listing.organisation.name)
     organisation_id = fields.Integer(required=True)
     created_at = UtcDateTime(required=True)
     expires_on = fields.Date(required=True)

@@ -773,9 +773,14 @@ def _describe(transaction: LedgerTransaction, exchange: Exchange | None) -> str:
 
 
 def listing_for_exchange(session: Session, actor: User, listing_id: int, now: datetime) -> Listing:
-    """A live listing in the actor's organisation that an exchange can come from."""
+    """A live listing in the actor's organisation (or an active partner's) that an exchange can
+    come from."""
     listing = session.get(Listing, listing_id)
-    if listing is None or listing.organisation_id != actor.organisation_id:
+    if listing is None or (
+        listing.organisation_id != actor.organisation_id
+        and partnerships.active_partnership(session, actor.organisation_id, listing.organisation_id)
+        is None
+    ):
         raise ValidationFailed(
             "That listing does not exist.", fields={"listing_id": "There is no such listing."}
         )

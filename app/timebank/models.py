@@ -220,6 +220,7 @@ class Listing(db.Model):
     withdrawn_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+    organisation: Mapped[Organisation] = relationship()
 
     __table_args__ = (CheckConstraint(f"kind IN {LISTING_KINDS!r}", name="kind_known"),)
 

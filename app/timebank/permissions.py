@@ -182,3 +182,8 @@ def partnership_actions(actor: User, partnership) -> frozenset[str]:
     if can_end_partnership(actor, partnership):
         actions.add(END)
     return frozenset(actions)
+
+
+def can_import_members(actor: User) -> bool:
+    """Moving a timebank in: a coordinator, into their own organisation."""
+    return coordinates(actor, actor.organisation_id, admin_anywhere=False)
