@@ -43,7 +43,9 @@ def timeoverflow_export(
             source, source_type = "", "organization"
         else:
             source, source_type = rng.choice(uids), "member"
-        destination = rng.choice([u for u in (rng.choice(uids), rng.choice(uids)) if u != source])
+        destination = rng.choice(uids)
+        while destination == source:
+            destination = rng.choice(uids)
         if source_type == "member":
             balances[source] -= minutes
         balances[destination] += minutes
