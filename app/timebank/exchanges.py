@@ -739,7 +739,8 @@ def statement(session: Session, account: Account) -> list[StatementRow]:
         .where(Leg.transaction_id.in_(transaction_ids), Leg.account_id != account.id)
         .options(joinedload(Leg.account).joinedload(Account.user))
     ):
-        others.setdefault(other_leg.transaction_id, []).append(other_leg.account)
+        if other_leg.account.kind != "clearing":  # across: name the person, not the books
+            others.setdefault(other_leg.transaction_id, []).append(other_leg.account)
     exchange_ids = {t.exchange_id for _, t in legs if t.exchange_id}
     exchanges = {
         e.id: e for e in session.scalars(select(Exchange).where(Exchange.id.in_(exchange_ids)))

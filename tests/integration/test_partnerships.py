@@ -155,3 +155,13 @@ def test_reports_count_an_exchange_across_once_per_side_with_the_hours_each_way(
     assert (theirs.partner_minutes_given, theirs.partner_minutes_received) == (25, 60)
     [row] = ours.by_partner
     assert row["name"] == partnership.partner_organisation.name and row["people"] == 2
+
+
+def test_a_statement_names_the_partners_member_not_the_clearing_accounts(session, partnership):
+    giver, getter = members(partnership)
+    exchange = record(giver, giver, getter, 30)
+    ex.confirm_exchange(session, actor=getter, exchange_id=exchange.id, now=utcnow())
+    [row] = ex.statement(session, account_of(giver))
+    assert row.counterparty == getter.name and row.minutes == 30
+    [row] = ex.statement(session, account_of(getter))
+    assert row.counterparty == giver.name and row.minutes == -30

@@ -292,3 +292,17 @@ def test_each_side_sees_the_other_sides_member_by_name_only(client, network):
     )
     listed = client.get("/api/v1/exchanges", headers=bearer(network.coordinator_b)).get_json()
     assert [item["id"] for item in listed["items"]] == [exchange["id"]]
+
+
+def test_listings_include_active_partners_with_the_organisation_name(client, session, network):
+    from tests.factories import ListingFactory
+
+    ListingFactory(user=network.member_b, title="I can fix a bike")
+    ListingFactory(user=network.outsider, title="I can bake bread")
+    before = client.get("/api/v1/listings", headers=bearer(network.member_a)).get_json()
+    assert before["items"] == []
+    partner(client, network)
+    after = client.get("/api/v1/listings", headers=bearer(network.member_a)).get_json()
+    [item] = after["items"]
+    assert item["title"] == "I can fix a bike"
+    assert item["organisation_name"] == network.member_b.organisation.name
