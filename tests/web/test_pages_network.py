@@ -138,3 +138,21 @@ def test_members_cannot_import_or_propose(client, session):
     assert client.get("/import").status_code == 403
     assert client.post("/partnerships", data={}).status_code == 403
     assert client.get("/partnerships").status_code == 200
+
+
+def test_the_report_page_says_how_many_minutes_flowed_each_way(client, session):
+    from app.clock import london_date, utcnow
+    from tests.factories import ConfirmedExchangeFactory
+
+    partnership = PartnershipFactory()
+    ours = UserFactory(organisation=partnership.organisation)
+    theirs = UserFactory(organisation=partnership.partner_organisation)
+    ConfirmedExchangeFactory(provider=ours, receiver=theirs, minutes=75)
+    sign_in(client, CoordinatorFactory(organisation=partnership.organisation))
+    today = london_date(utcnow()).isoformat()
+    page = client.get(f"/reports?start={today}&end={today}").get_data(as_text=True)
+    assert "With partner organisations" in page
+    assert partnership.partner_organisation.name in page
+    # One person on our side: the row's figures are suppressed, the headline hours are not.
+    assert "Hours given to partner organisations" in page
+    assert "Hours received from partner organisations" in page
