@@ -129,6 +129,18 @@ def _upload_dir(token: str) -> Path:
     return Path(current_app.instance_path) / "imports" / token
 
 
+def _forget_old_uploads(max_age_seconds: int = 24 * 3600) -> None:
+    """Dry runs nobody confirmed: their files go after a day."""
+    import time
+
+    root = Path(current_app.instance_path) / "imports"
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        if folder.is_dir() and time.time() - folder.stat().st_mtime > max_age_seconds:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _read_upload(field) -> bytes | None:
     storage = field.data
     if storage is None or not getattr(storage, "filename", ""):
@@ -196,6 +208,7 @@ def import_check():
                 problems = rejected
             else:
                 db.session.rollback()
+                _forget_old_uploads()
                 token = secrets.token_urlsafe(24)
                 folder = _upload_dir(token)
                 folder.mkdir(parents=True)
