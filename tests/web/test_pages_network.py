@@ -156,3 +156,38 @@ def test_the_report_page_says_how_many_minutes_flowed_each_way(client, session):
     # One person on our side: the row's figures are suppressed, the headline hours are not.
     assert "Hours given to partner organisations" in page
     assert "Hours received from partner organisations" in page
+
+
+def test_a_coordinator_invites_an_imported_member_when_ready(client, session):
+    from app.clock import london_date, utcnow
+    from app.mail import OutboxEmail
+    from app.timebank import imports
+
+    coordinator = CoordinatorFactory(organisation=OrganisationFactory())
+    book = imports.read_timeoverflow(
+        members=b"1,2020-01-01,Ann,Lee,,1,,,,ann@example.org\n",
+        transfers=b"",
+        members_file="m.csv",
+        transfers_file="t.csv",
+        today=london_date(utcnow()),
+    )
+    imports.apply_import(
+        session,
+        actor=coordinator,
+        organisation_id=coordinator.organisation_id,
+        book=book,
+        now=utcnow(),
+    )
+    session.commit()
+    outbox = lambda: session.scalar(select(func.count()).select_from(OutboxEmail))  # noqa: E731
+    assert outbox() == 0
+    ann = session.scalar(select(User).where(User.email == "ann@example.org"))
+    sign_in(client, coordinator)
+    assert "Invite" in client.get("/members").get_data(as_text=True)
+    assert client.post(f"/members/{ann.id}/invite").status_code == 302
+    assert outbox() == 1
+    outsider = CoordinatorFactory()
+    client.post("/sign-out")
+    sign_in(client, outsider)
+    assert client.post(f"/members/{ann.id}/invite").status_code == 404
+    assert outbox() == 1
