@@ -97,6 +97,24 @@ def assert_every_organisation_sums_to_zero(session) -> None:
     assert not unbalanced, unbalanced
 
 
+def run_client_threads(target, contended, network, threads: int) -> tuple[list, list]:
+    """Run ``target(contended, network, seed, outcomes, failures)`` in ``threads`` threads at
+    once (seeds 0..threads-1) and wait for them all; returns (outcomes, failures)."""
+    import threading
+
+    outcomes: list = []
+    failures: list = []
+    running = [
+        threading.Thread(target=target, args=(contended, network, seed, outcomes, failures))
+        for seed in range(threads)
+    ]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return outcomes, failures
+
+
 def empty_committed_tables(engine) -> None:
     """Empty everything a test committed outside the rollback fixture, keeping the reference
     data the migrations seeded (the condition taxonomy)."""

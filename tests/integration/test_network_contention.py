@@ -12,7 +12,6 @@ Runs outside the rollback fixture with real connections and commits, then emptie
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -35,7 +34,7 @@ from tests.integration.test_ledger_contention import (  # noqa: F401 - busy_app 
     deadlocks_counted,
     settle_statistics,
 )
-from tests.ledger_checks import assert_ledger_invariants
+from tests.ledger_checks import assert_ledger_invariants, run_client_threads
 
 pytestmark = pytest.mark.postgres_only
 
@@ -173,16 +172,7 @@ def test_confirmations_across_keep_every_organisation_whole_under_contention(two
     contended, engine, network = two_partners
     settle_statistics(engine)
     deadlocks_before = deadlocks_counted(engine)
-    outcomes: list = []
-    failures: list = []
-    threads = [
-        threading.Thread(target=client_thread, args=(contended, network, seed, outcomes, failures))
-        for seed in range(THREADS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes, failures = run_client_threads(client_thread, contended, network, THREADS)
 
     assert not failures, failures
     assert len(outcomes) == THREADS * OPERATIONS_PER_THREAD
