@@ -54,11 +54,13 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from .notifications.views import bp as notifications_bp
     from .peers.views import bp as peers_bp
     from .reports.views import bp as reports_bp
+    from .timebank.network_views import bp as network_bp
     from .timebank.views import bp as timebank_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(timebank_bp)
+    app.register_blueprint(network_bp)
     app.register_blueprint(peers_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(notifications_bp)

@@ -23,6 +23,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(geo)
     app.cli.add_command(jobs)
     app.cli.add_command(scheduler)
+    app.cli.add_command(import_group)
     from .demo import seed_demo
 
     app.cli.add_command(seed_demo)
@@ -147,6 +148,134 @@ def import_centroids(file: str | None, code_point: bool, areas: tuple[str, ...])
         f"{summary.districts} districts"
         + (f" ({summary.skipped} without coordinates left out)." if summary.skipped else ".")
     )
+
+
+# --- moving a timebank in ---------------------------------------------------------------------
+
+
+@click.group("import", help="Move a timebank in: members, balances and history.")
+def import_group() -> None:
+    pass
+
+
+def _importer(organisation_id: int, by: str | None) -> User:
+    """Who is importing (the audit names them): --by, or the organisation's first coordinator."""
+    from .auth.permissions import COORDINATING_ROLES
+
+    if by:
+        actor = db.session.scalar(select(User).where(User.email == by.strip().lower()))
+        if actor is None:
+            raise click.ClickException(f"Nobody has the email address {by}.")
+        return actor
+    actor = db.session.scalar(
+        select(User)
+        .where(User.organisation_id == organisation_id, User.role.in_(COORDINATING_ROLES))
+        .order_by(User.id)
+    )
+    if actor is None:
+        raise click.ClickException(
+            "The organisation has no coordinator: name who is importing with --by EMAIL."
+        )
+    return actor
+
+
+def _run_import(organisation_id: int, by: str | None, dry_run: bool, read) -> None:
+    from .timebank import imports
+
+    try:
+        actor = _importer(organisation_id, by)
+        book = read(utcnow())
+        if dry_run:
+            result = imports.reconcile(
+                db.session, actor=actor, organisation_id=organisation_id, book=book
+            )
+        else:
+            result = imports.apply_import(
+                db.session, actor=actor, organisation_id=organisation_id, book=book, now=utcnow()
+            )
+    except imports.ImportRejected as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        if error.more:
+            click.echo(f"… and {error.more} more.", err=True)
+        raise click.ClickException("Nothing was imported.") from None
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing has been written.")
+    else:
+        db.session.commit()
+    for line in result.lines():
+        click.echo(line)
+
+
+def _import_options(command):
+    """The options every import shares: the organisation, a dry run, who, the encoding."""
+    for option in reversed(
+        [
+            click.option("--organisation", "organisation_id", type=int, required=True),
+            click.option("--dry-run", is_flag=True, help="Check and reconcile; write nothing."),
+            click.option("--by", help="The email of the coordinator importing (default: first)."),
+            click.option(
+                "--encoding",
+                type=click.Choice(["utf-8", "windows-1252"]),
+                default="utf-8",
+                show_default=True,
+                help="How the files are encoded (spreadsheets often save Windows-1252).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@import_group.command("timeoverflow", help="TimeOverflow's import layout (no header rows).")
+@_import_options
+@click.option("--members", type=click.Path(exists=True, dir_okay=False), required=True)
+@click.option("--transfers", type=click.Path(exists=True, dir_okay=False), required=True)
+def import_timeoverflow(organisation_id, members, transfers, dry_run, by, encoding):
+    from pathlib import Path
+
+    from .clock import london_date
+    from .timebank import imports
+
+    def read(now):
+        return imports.read_timeoverflow(
+            members=Path(members).read_bytes(),
+            transfers=Path(transfers).read_bytes(),
+            members_file=Path(members).name,
+            transfers_file=Path(transfers).name,
+            today=london_date(now),
+            encoding=encoding,
+        )
+
+    _run_import(organisation_id, by, dry_run, read)
+
+
+@import_group.command("generic", help="The generic CSV: members with balances, optional history.")
+@_import_options
+@click.option("--members", type=click.Path(exists=True, dir_okay=False), required=True)
+@click.option("--history", type=click.Path(exists=True, dir_okay=False))
+def import_generic(organisation_id, members, history, dry_run, by, encoding):
+    from pathlib import Path
+
+    from .clock import london_date
+    from .timebank import imports
+
+    def read(now):
+        return imports.read_generic(
+            members=Path(members).read_bytes(),
+            members_file=Path(members).name,
+            history=Path(history).read_bytes() if history else None,
+            history_file=Path(history).name if history else None,
+            today=london_date(now),
+            encoding=encoding,
+        )
+
+    _run_import(organisation_id, by, dry_run, read)
 
 
 # --- scheduled jobs -------------------------------------------------------------------------

@@ -32,6 +32,18 @@ MEMBERS = [
 ]
 
 
+PARTNER_ORGANISATION = "Headingley Housing Co-op"
+PARTNER_COORDINATOR = ("Rosa Lindqvist", "rosa@example.org", "LS6 3AA")
+PARTNER_MEMBERS = [
+    ("Tom Asante", "tom@example.org", "LS6 3DA"),
+    ("Una Byrne", "una@example.org", "LS6 3EB"),
+]
+PARTNER_LISTING = ("tom@example.org", "offer", "I can help with bike repairs", "diy", "Weekends")
+PARTNERSHIP_LIMIT_MINUTES = 50 * 60
+# (provider email, receiver email, minutes, description): one exchange across, confirmed.
+ACROSS = ("amina@example.org", "tom@example.org", 60, "Helped fill in a housing form")
+
+
 def load_demo(now=None) -> dict[str, User]:
     """Create the demo organisation and people if they are missing; returns people by email."""
     now = now or utcnow()
@@ -71,6 +83,7 @@ def load_demo(now=None) -> dict[str, User]:
     _load_peers(organisation, people, now)
     _load_matching(organisation, people, now)
     _load_acting(people, now)
+    _load_partner(organisation, people, now, base_url)
     return people
 
 
@@ -95,6 +108,76 @@ def _load_acting(people: dict[str, User], now) -> None:
         until=today + timedelta(days=160),
         now=now,
     )
+
+
+def _load_partner(organisation: Organisation, people: dict[str, User], now, base_url) -> None:
+    """A second organisation in partnership with the first, and one exchange across, once."""
+    from .clock import london_date
+    from .timebank import exchanges, listings, partnerships
+    from .timebank.models import DirectoryEntry
+    from .timebank.services import member_account
+
+    if db.session.scalar(select(Organisation.id).where(Organisation.name == PARTNER_ORGANISATION)):
+        return
+    partner = auth.create_organisation(db.session, actor=None, name=PARTNER_ORGANISATION)
+    theirs: dict[str, User] = {}
+    for role, (name, email, postcode) in [
+        ("coordinator", PARTNER_COORDINATOR),
+        *[("member", member) for member in PARTNER_MEMBERS],
+    ]:
+        theirs[email] = auth.create_member(
+            db.session,
+            actor=None,
+            new=auth.NewMember(
+                name=name,
+                email=email,
+                password=DEMO_PASSWORD,
+                postcode=postcode,
+                role=role,
+                organisation_id=partner.id,
+            ),
+            now=now,
+            base_url=base_url,
+        )
+    people.update(theirs)
+    email, kind, title, category, availability = PARTNER_LISTING
+    listings.create_listing(
+        db.session,
+        actor=theirs[email],
+        new=listings.NewListing(
+            kind=kind, title=title, category=category, availability=availability
+        ),
+        now=now,
+    )
+    db.session.add(DirectoryEntry(user_id=theirs[email].id, listed=True, updated_at=now))
+    partnership = partnerships.propose_partnership(
+        db.session,
+        actor=people[COORDINATOR[1]],
+        partner_organisation_id=partner.id,
+        limit_minutes=PARTNERSHIP_LIMIT_MINUTES,
+        now=now,
+    )
+    partnerships.accept_partnership(
+        db.session,
+        actor=theirs[PARTNER_COORDINATOR[1]],
+        partnership_id=partnership.id,
+        now=now,
+    )
+    provider, receiver, minutes, description = ACROSS
+    exchange = exchanges.record_exchange(
+        db.session,
+        actor=people[provider],
+        new=exchanges.NewExchange(
+            provider=member_account(db.session, people[provider]),
+            receiver=member_account(db.session, people[receiver]),
+            minutes=minutes,
+            category="paperwork",
+            occurred_on=london_date(now),
+            description=description,
+        ),
+        now=now,
+    )
+    exchanges.confirm_exchange(db.session, actor=people[receiver], exchange_id=exchange.id, now=now)
 
 
 DEMO_PEERS = [
@@ -613,3 +696,4 @@ def seed_demo() -> None:
     click.echo(f"  member:      {MEMBERS[0][1]}")
     click.echo("  budget holder with a signed-off plan: farhan@example.org")
     click.echo("  approved peer: esther@example.org")
+    click.echo(f"  partner organisation's coordinator: {PARTNER_COORDINATOR[1]}")

@@ -32,7 +32,9 @@ from .timebank.models import (  # noqa: F401
     Account,
     DirectoryEntry,
     Exchange,
+    ImportedRecord,
     LedgerTransaction,
     Leg,
     Listing,
+    Partnership,
 )

@@ -56,8 +56,18 @@ from app.peers.plans import FIRST_REVIEW_MONTHS, add_months, version_row_of
 from app.reports import services as reports
 from app.reports.models import ReportSnapshot
 from app.timebank import exchanges as ex
+from app.timebank import partnerships
 from app.timebank import services as timebank
-from app.timebank.models import Account, DirectoryEntry, Exchange, LedgerTransaction, Leg, Listing
+from app.timebank.models import (
+    Account,
+    DirectoryEntry,
+    Exchange,
+    ImportedRecord,
+    LedgerTransaction,
+    Leg,
+    Listing,
+    Partnership,
+)
 
 _FAKE = Faker("en_GB")
 
@@ -307,6 +317,54 @@ class ConfirmedExchangeFactory(ExchangeFactory):
         )
         session.commit()
         return exchange
+
+
+class PartnershipFactory(BaseFactory):
+    """A partnership proposed by a coordinator of one organisation and (``status="active"``,
+    the default) accepted by a coordinator of the other, through the partnership service."""
+
+    class Meta:
+        model = Partnership
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    partner_organisation = factory.SubFactory(OrganisationFactory)
+    limit_minutes = 600
+    status = "active"
+
+    @classmethod
+    def _save(cls, model_class, session, args, kwargs):
+        proposer = CoordinatorFactory(organisation=kwargs["organisation"])
+        partnership = partnerships.propose_partnership(
+            session,
+            actor=proposer,
+            partner_organisation_id=kwargs["partner_organisation"].id,
+            limit_minutes=kwargs["limit_minutes"],
+            now=utcnow(),
+        )
+        if kwargs["status"] in ("active", "ended"):
+            accepter = CoordinatorFactory(organisation=kwargs["partner_organisation"])
+            partnerships.accept_partnership(
+                session, actor=accepter, partnership_id=partnership.id, now=utcnow()
+            )
+        if kwargs["status"] == "ended":
+            partnerships.end_partnership(
+                session, actor=proposer, partnership_id=partnership.id, now=utcnow()
+            )
+        session.commit()
+        return partnership
+
+
+class ImportedRecordFactory(BaseFactory):
+    """A member moved in from another timebank, keyed by the source's member_uid."""
+
+    class Meta:
+        model = ImportedRecord
+
+    user = factory.SubFactory(UserFactory)
+    organisation_id = factory.LazyAttribute(lambda o: o.user.organisation_id)
+    source = "timeoverflow"
+    source_key = factory.Sequence(lambda n: str(n + 1))
+    imported_at = factory.LazyFunction(utcnow)
 
 
 class LedgerTransactionFactory(BaseFactory):
@@ -915,6 +973,8 @@ ALL_FACTORIES = [
     DirectoryEntryFactory,
     ExchangeFactory,
     ConfirmedExchangeFactory,
+    PartnershipFactory,
+    ImportedRecordFactory,
     LedgerTransactionFactory,
     LegFactory,
     ConditionFactory,

@@ -11,12 +11,14 @@ from app.timebank.services import limits_for
 
 
 def assert_no_confirmation_passed_a_limit(session, organisation_id: int | None = None) -> int:
-    """Replay each account's legs in posting order: every leg that was not a correction must have
+    """Replay each account's legs in posting order: every leg that was not a correction (or
+    history moved in from another timebank) must have
     left the balance within the limit it moved towards (a reversal may correct past a limit).
     Returns how many legs were checked, so a caller can prove the check ran."""
     statement = (
-        select(Leg.account_id, Leg.amount_minutes, LedgerTransaction.kind)
+        select(Leg.account_id, Leg.amount_minutes, LedgerTransaction.kind, Exchange.imported)
         .join(LedgerTransaction, Leg.transaction_id == LedgerTransaction.id)
+        .outerjoin(Exchange, Exchange.id == LedgerTransaction.exchange_id)
         .order_by(Leg.id)
     )
     if organisation_id is not None:
@@ -24,10 +26,10 @@ def assert_no_confirmation_passed_a_limit(session, organisation_id: int | None =
     accounts = {account.id: account for account in session.scalars(select(Account))}
     running: dict[int, int] = {}
     checked = 0
-    for account_id, amount, kind in session.execute(statement):
+    for account_id, amount, kind, imported in session.execute(statement):
         balance = running.get(account_id, 0) + amount
         running[account_id] = balance
-        if kind == "reversal":
+        if kind == "reversal" or imported:  # history moved in is imported as it happened
             continue
         limits = limits_for(accounts[account_id])
         if amount < 0 and limits.min_minutes is not None:
@@ -43,6 +45,7 @@ def assert_ledger_invariants(session) -> None:
     stored balance equals its legs, every transaction balances, no confirmation passed a limit,
     and each exchange was posted at most once and reversed at most once, as its status says."""
     assert session.scalar(select(func.sum(Account.balance_minutes))) == 0
+    assert_every_organisation_sums_to_zero(session)
     sums = dict(
         session.execute(
             select(Leg.account_id, func.sum(Leg.amount_minutes)).group_by(Leg.account_id)
@@ -73,6 +76,43 @@ def assert_ledger_invariants(session) -> None:
         reversed_ = (exchange.id, "reversal") in postings
         assert posted == (exchange.status in ("confirmed", "reversed")), exchange.id
         assert reversed_ == (exchange.status == "reversed"), exchange.id
+
+
+def assert_every_organisation_sums_to_zero(session) -> None:
+    """Each organisation's accounts (members, its own, its chest, its clearing accounts) sum
+    to zero, and so do each transaction's legs within each organisation's books."""
+    by_organisation = session.execute(
+        select(Account.organisation_id, func.sum(Account.balance_minutes)).group_by(
+            Account.organisation_id
+        )
+    ).all()
+    assert all(total == 0 for _, total in by_organisation), by_organisation
+    unbalanced = session.execute(
+        select(Leg.transaction_id, Account.organisation_id)
+        .join(Account, Account.id == Leg.account_id)
+        .group_by(Leg.transaction_id, Account.organisation_id)
+        .having(func.sum(Leg.amount_minutes) != 0)
+        .limit(3)
+    ).all()
+    assert not unbalanced, unbalanced
+
+
+def run_client_threads(target, contended, network, threads: int) -> tuple[list, list]:
+    """Run ``target(contended, network, seed, outcomes, failures)`` in ``threads`` threads at
+    once (seeds 0..threads-1) and wait for them all; returns (outcomes, failures)."""
+    import threading
+
+    outcomes: list = []
+    failures: list = []
+    running = [
+        threading.Thread(target=target, args=(contended, network, seed, outcomes, failures))
+        for seed in range(threads)
+    ]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return outcomes, failures
 
 
 def empty_committed_tables(engine) -> None:

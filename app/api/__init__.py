@@ -45,6 +45,7 @@ def init_api(app: Flask) -> None:
         members,
         notifications,
         organisations,
+        partnerships,
         peers,
         reports,
         timebank,
@@ -57,7 +58,17 @@ def init_api(app: Flask) -> None:
         session, now, settings.idempotency_key_hours
     )
 
-    for module in (auth, members, organisations, timebank, peers, matching, notifications, reports):
+    for module in (
+        auth,
+        members,
+        organisations,
+        timebank,
+        partnerships,
+        peers,
+        matching,
+        notifications,
+        reports,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)
 

@@ -64,6 +64,16 @@ class MonthRowSchema(Schema):
     suppressed = fields.Boolean(required=True)
 
 
+class PartnerRowSchema(Schema):
+    partner_organisation_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    people = Figure(required=True, allow_none=True)
+    exchanges = Figure(required=True, allow_none=True)
+    minutes_given = Figure(required=True, allow_none=True)
+    minutes_received = Figure(required=True, allow_none=True)
+    suppressed = fields.Boolean(required=True)
+
+
 class GiveAndGetSchema(Schema):
     people = Figure(required=True)
     planned_minutes = Figure(required=True)
@@ -107,6 +117,13 @@ class ContributionSchema(Schema):
     by_month = fields.List(fields.Nested(MonthRowSchema), required=True)
     give_and_get = fields.Nested(GiveAndGetSchema, required=True)
     commissioners = fields.Nested(CommissionersSchema)
+    partner_minutes_given = Figure(
+        required=True, metadata={"description": "Minutes members gave to partners' members."}
+    )
+    partner_minutes_received = Figure(
+        required=True, metadata={"description": "Minutes members received from partners'."}
+    )
+    by_partner = fields.List(fields.Nested(PartnerRowSchema), required=True)
 
 
 CSV_DOC = {

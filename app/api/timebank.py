@@ -10,6 +10,7 @@ from ..timebank import activity, exchanges, listings
 from ..timebank.categories import CATEGORIES
 from ..timebank.durations import MAX_MINUTES, MIN_MINUTES
 from ..timebank.models import EXCHANGE_STATUSES
+from ..timebank.services import account_name
 from .common import Id, PageArgs, UtcDateTime, api_user, page_of, paginate, write
 from .parsing import ApiBlueprint as Blueprint
 
@@ -64,6 +65,13 @@ class ExchangeSchema(Schema):
         allow_none=True,
     )
     organisation_id = fields.Integer(required=True)
+    partner_organisation_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Across organisations: the receiver's organisation."},
+    )
+    partnership_id = fields.Integer(allow_none=True)
+    provider_name = fields.Function(lambda e: account_name(e.provider_account))
+    receiver_name = fields.Function(lambda e: account_name(e.receiver_account))
     minutes = fields.Integer(required=True)
     category = fields.String(required=True)
     occurred_on = fields.Date(required=True)
@@ -114,6 +122,7 @@ class ListingSchema(Schema):
     availability = fields.String(required=True)
     member_id = fields.Integer(attribute="user_id", required=True)
     member_name = fields.Function(lambda listing: listing.user.name)
+    organisation_name = fields.Function(lambda listing: listing.organisation.name)
     organisation_id = fields.Integer(required=True)
     created_at = UtcDateTime(required=True)
     expires_on = fields.Date(required=True)

@@ -390,6 +390,36 @@ def invite(session: Session, *, user: User, now: datetime, base_url: str, days: 
     return raw
 
 
+def invite_member(
+    session: Session,
+    *,
+    actor: User,
+    member_id: int,
+    now: datetime,
+    base_url: str,
+    days: int = 14,
+) -> User:
+    """A coordinator invites someone added without one (a member moved in from another
+    timebank, say): an email with a link to choose a password. Audited."""
+    require_coordinator(actor)
+    person = session.get(User, member_id)
+    if person is None or not permissions.can_manage(actor, person):
+        raise NotFound("We could not find that member.")
+    if person.password_hash is not None:
+        raise Conflict(f"{person.name} has already set a password.", code="already_set_up")
+    invite(session, user=person, now=now, base_url=base_url, days=days)
+    record(
+        session,
+        actor=actor,
+        action="member.invited",
+        object_type="user",
+        object_id=person.id,
+        member=person,
+        now=now,
+    )
+    return person
+
+
 def _issue_user_token(
     session: Session, user: User, purpose: str, expires_at: datetime, now: datetime
 ) -> str:

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..clock import london_date, utcnow
-from ..errors import DomainError, Throttled
+from ..errors import Conflict, DomainError, Throttled, ValidationFailed
 from ..extensions import db
 from ..pages import attempt
 from ..templating import format_date
@@ -245,6 +245,27 @@ def member_new():
                 flash("The member is added. You can record exchanges for them.", "success")
             return redirect(url_for("auth.members"))
     return render_template("auth/member_new.html", form=form)
+
+
+@bp.post("/members/<id:member_id>/invite")
+@login_required
+def member_invite(member_id: int):
+    """Send the invitation a member added without one (moved in, say) has not had yet."""
+    outcome = attempt(
+        lambda: services.invite_member(
+            db.session,
+            actor=current_user,
+            member_id=member_id,
+            now=utcnow(),
+            base_url=current_app.config["BASE_URL"],
+            days=current_app.config["INVITATION_DAYS"],
+        ),
+        expected=(Conflict, ValidationFailed),
+        banner=True,
+    )
+    if outcome.ok:
+        flash(f"An invitation is on its way to {outcome.value.email}.", "success")
+    return redirect(url_for("auth.members"))
 
 
 @bp.route("/organisation/settings", methods=["GET", "POST"])

@@ -336,6 +336,8 @@ def run_auto_confirmations(
         _pending_exchanges(session, now - timedelta(days=shortest - 1)).where(
             Exchange.disputed_at.is_(None),
             Exchange.organisation_id.in_(list(days_by_organisation)),
+            # An exchange across organisations waits for the other side: never automatic.
+            Exchange.partner_organisation_id.is_(None),
         )
     ).unique()
     due: list[tuple[Exchange, int]] = []

@@ -159,6 +159,11 @@ class ContributionReport:
     by_locality: list[dict[str, Any]] = field(default_factory=list)
     by_month: list[dict[str, Any]] = field(default_factory=list)
     give_and_get: dict[str, int] = field(default_factory=dict)
+    # Across partner organisations: the minutes this organisation's members gave to partners'
+    # members, and received from them; and one row per partner.
+    partner_minutes_given: int = 0
+    partner_minutes_received: int = 0
+    by_partner: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         body = asdict(self)
@@ -170,8 +175,13 @@ class ContributionReport:
 
 
 def _confirmed_in(organisation_id: int, period: Period):
+    """Confirmed in the period, in this organisation's books: an exchange across organisations
+    counts once for each side (each side's report counts only its own members)."""
     return and_(
-        Exchange.organisation_id == organisation_id,
+        or_(
+            Exchange.organisation_id == organisation_id,
+            Exchange.partner_organisation_id == organisation_id,
+        ),
         Exchange.status == "confirmed",
         Exchange.occurred_on.between(period.start, period.end),
     )
@@ -375,6 +385,47 @@ def _give_and_get(session: Session, organisation_id: int, period: Period) -> dic
     }
 
 
+def _across_partners(session: Session, organisation_id: int, period: Period):
+    """Hours that flowed each way between this organisation's members and each partner's."""
+    rows = session.execute(
+        select(
+            Exchange.organisation_id,
+            Exchange.partner_organisation_id,
+            Exchange.provider_account_id,
+            Exchange.receiver_account_id,
+            Exchange.minutes,
+        ).where(_confirmed_in(organisation_id, period), Exchange.partnership_id.is_not(None))
+    ).all()
+    if not rows:
+        return []
+    per_partner: dict[int, dict[str, Any]] = {}
+    for home, away, provider, receiver, minutes in rows:
+        gave = home == organisation_id
+        partner_id = away if gave else home
+        row = per_partner.setdefault(
+            partner_id, {"exchanges": 0, "minutes_given": 0, "minutes_received": 0, "ours": set()}
+        )
+        row["exchanges"] += 1
+        row["minutes_given" if gave else "minutes_received"] += minutes
+        row["ours"].add(provider if gave else receiver)
+    names = dict(
+        session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(per_partner))
+        ).all()
+    )
+    return [
+        {
+            "partner_organisation_id": partner_id,
+            "name": names[partner_id],
+            "people": len(row["ours"]),
+            "exchanges": row["exchanges"],
+            "minutes_given": row["minutes_given"],
+            "minutes_received": row["minutes_received"],
+        }
+        for partner_id, row in sorted(per_partner.items(), key=lambda item: names[item[0]])
+    ]
+
+
 def compute_contribution(
     session: Session, organisation: Organisation, period: Period, *, breakdowns: bool = True
 ) -> ContributionReport:
@@ -425,6 +476,11 @@ def compute_contribution(
     ).one()
     report.peer_support_minutes, report.peers_giving_support = int(support_minutes), peers
     report.give_and_get = _give_and_get(session, organisation_id, period)
+    report.by_partner = _across_partners(session, organisation_id, period)
+    report.partner_minutes_given = sum(row["minutes_given"] for row in report.by_partner)
+    report.partner_minutes_received = sum(row["minutes_received"] for row in report.by_partner)
+    if not breakdowns:
+        report.by_partner = []
     if breakdowns:
         report.by_locality = localities
         category = Exchange.category

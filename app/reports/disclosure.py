@@ -45,6 +45,7 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "by_category": ("exchanges", "minutes"),
     "by_locality": ("minutes_given", "minutes_received"),
     "by_month": ("exchanges", "minutes"),
+    "by_partner": ("exchanges", "minutes_given", "minutes_received"),
 }
 PEOPLE = "people"
 

@@ -25,8 +25,15 @@ HEADLINE = (
     "peers_giving_support",
     "social_value_pence",
     "hourly_rate_pence",
+    "partner_minutes_given",
+    "partner_minutes_received",
 )
-ROW_KEYS = {"by_category": "category", "by_locality": "district", "by_month": "month"}
+ROW_KEYS = {
+    "by_category": "category",
+    "by_locality": "district",
+    "by_month": "month",
+    "by_partner": "partner_organisation_id",
+}
 COMMISSIONER_ROW_KEYS = {
     "outcomes_by_status": "status",
     "outcomes_by_category": "category",

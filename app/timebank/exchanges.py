@@ -25,10 +25,10 @@ from ..auth.permissions import (
 )
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from . import ledger
+from . import ledger, partnerships
 from .categories import CATEGORIES
 from .durations import MAX_MINUTES, MIN_MINUTES
-from .models import Account, Exchange, LedgerTransaction, Leg, Listing
+from .models import Account, Exchange, LedgerTransaction, Leg, Listing, Partnership
 from .permissions import (
     can_dispute,
     can_grant,
@@ -86,11 +86,15 @@ def get_exchange_for(
 # --- parties ------------------------------------------------------------------------------------
 
 
-def member_party(session: Session, actor: User, member_id: int, field: str) -> Account:
-    """The hours account of a member the actor may name in an exchange (same organisation).
+def member_party(
+    session: Session, actor: User, member_id: int, field: str, *, partners: bool = True
+) -> Account:
+    """The hours account of a member the actor may name in an exchange: of their own
+    organisation, or (``partners``) of an organisation in active partnership with it.
 
     The person and their account come in one query: every recorded exchange names two parties,
-    so this runs twice a request.
+    so this runs twice a request. A member of any other organisation gets exactly the answer an
+    id nobody has gets, so nothing about that organisation is revealed.
     """
     row = session.execute(
         select(User, Account)
@@ -98,7 +102,17 @@ def member_party(session: Session, actor: User, member_id: int, field: str) -> A
         .where(User.id == member_id)
     ).one_or_none()
     person, account = row if row is not None else (None, None)
-    if person is None or not in_reach(actor, person.organisation_id):
+    reachable = person is not None and (
+        in_reach(actor, person.organisation_id)
+        or (
+            partners
+            and partnerships.active_partnership(
+                session, actor.organisation_id, person.organisation_id
+            )
+            is not None
+        )
+    )
+    if not reachable:
         raise ValidationFailed(
             "Choose a member of your organisation.",
             fields={field: "There is no such member in your organisation."},
@@ -142,6 +156,8 @@ class NewExchange:
     # are never charged) and the match it was given on.
     beneficiary: User | None = None
     match_id: int | None = None
+    # Across organisations: the active partnership between the two sides' organisations.
+    partnership: Partnership | None = None
 
 
 def validate_exchange(new: NewExchange, today: date) -> None:
@@ -161,7 +177,12 @@ def validate_exchange(new: NewExchange, today: date) -> None:
     if "chest" in (new.provider.kind, new.receiver.kind):
         errors["receiver_id"] = "Use a donation or a grant for the community chest."
     if new.provider.organisation_id != new.receiver.organisation_id:
-        errors["receiver_id"] = "Both sides must belong to the same organisation."
+        if new.partnership is None:
+            errors["receiver_id"] = "Both sides must belong to the same organisation."
+        elif "member" != new.provider.kind or "member" != new.receiver.kind:
+            errors["receiver_id"] = "An exchange across organisations is between two members."
+        elif new.category == PEER_SUPPORT or new.beneficiary is not None:
+            errors["category"] = "Peer support is recorded within one organisation."
     if new.listing is not None and new.listing.user_id not in (
         new.provider.user_id,
         new.receiver.user_id,
@@ -189,7 +210,13 @@ def validate_exchange(new: NewExchange, today: date) -> None:
 
 def record_exchange(session: Session, *, actor: User, new: NewExchange, now: datetime) -> Exchange:
     """Record an exchange: pending for the other party, or confirmed at once by a coordinator."""
+    if new.provider.organisation_id != new.receiver.organisation_id and new.partnership is None:
+        new.partnership = partnerships.active_partnership(
+            session, new.provider.organisation_id, new.receiver.organisation_id
+        )
     validate_exchange(new, london_date(now))
+    if new.partnership is not None:
+        return _record_across(session, actor=actor, new=new, now=now)
     organisation_id = new.provider.organisation_id
     personal = actor.id in (new.provider.user_id, new.receiver.user_id)
     on_behalf = records_on_behalf(actor, organisation_id, new.provider, new.receiver, now)
@@ -234,6 +261,90 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
     return exchange
 
 
+def _record_across(session: Session, *, actor: User, new: NewExchange, now: datetime) -> Exchange:
+    """An exchange with a member of a partner organisation: always pending until that member
+    (or a coordinator of their organisation) confirms it; nobody answers for the other side."""
+    if not (holds(actor, new.provider) or holds(actor, new.receiver)):
+        if not (
+            coordinates(actor, new.provider.organisation_id, admin_anywhere=False)
+            or coordinates(actor, new.receiver.organisation_id, admin_anywhere=False)
+        ):
+            raise Forbidden("You can only record exchanges you took part in.")
+    if actor.organisation_id == new.provider.organisation_id:
+        awaiting = new.receiver
+    else:
+        awaiting = new.provider
+    exchange = Exchange(
+        organisation_id=new.provider.organisation_id,
+        partner_organisation_id=new.receiver.organisation_id,
+        partnership_id=new.partnership.id,
+        provider_account_id=new.provider.id,
+        receiver_account_id=new.receiver.id,
+        minutes=new.minutes,
+        category=new.category,
+        occurred_on=new.occurred_on,
+        description=(new.description or "").strip(),
+        status="pending",
+        awaiting_account_id=awaiting.id,
+        listing_id=new.listing.id if new.listing else None,
+        recorded_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(exchange)
+    session.flush()
+    _audit(session, actor, "exchange.recorded", exchange, now)
+    return exchange
+
+
+def posting_account_ids(session: Session, exchange: Exchange) -> list[int]:
+    """Every account confirming the exchange posts to: its two sides and, across
+    organisations, the clearing account for the partner in each organisation's books."""
+    ids = [exchange.provider_account_id, exchange.receiver_account_id]
+    if exchange.partner_organisation_id is not None:
+        ids.extend(
+            partnerships.clearing_account_ids(
+                session, exchange.organisation_id, exchange.partner_organisation_id
+            )
+        )
+    return ids
+
+
+def _legs(session: Session, exchange: Exchange) -> list[tuple[int, int]]:
+    minutes = exchange.minutes
+    if exchange.partner_organisation_id is None:
+        return [
+            (exchange.provider_account_id, minutes),
+            (exchange.receiver_account_id, -minutes),
+        ]
+    provider_clearing, receiver_clearing = partnerships.clearing_account_ids(
+        session, exchange.organisation_id, exchange.partner_organisation_id
+    )
+    return [
+        (exchange.provider_account_id, minutes),
+        (provider_clearing, -minutes),
+        (receiver_clearing, minutes),
+        (exchange.receiver_account_id, -minutes),
+    ]
+
+
+def _check_across(session: Session, exchange: Exchange, locked: dict[int, Account] | None) -> None:
+    """Under the locks: the partnership is still active, and the net flow stays in its limit."""
+    partnership = partnerships.active_partnership(
+        session, exchange.organisation_id, exchange.partner_organisation_id, lock=True
+    )
+    if partnership is None or partnership.id != exchange.partnership_id:
+        raise Conflict(
+            "The partnership between these organisations has ended, so this exchange cannot "
+            "be confirmed. Nothing has been moved.",
+            code="partnership_ended",
+        )
+    provider_clearing, _ = partnerships.clearing_account_ids(
+        session, exchange.organisation_id, exchange.partner_organisation_id
+    )
+    before = locked[provider_clearing].balance_minutes
+    partnerships.check_partnership_limit(partnership, before, before - exchange.minutes)
+
+
 def _settle_confirmed(
     session: Session,
     exchange: Exchange,
@@ -241,14 +352,16 @@ def _settle_confirmed(
     now: datetime,
     locked: dict[int, Account] | None = None,
 ) -> None:
+    legs = _legs(session, exchange)
+    if exchange.partner_organisation_id is not None:
+        if locked is None:
+            locked = ledger.lock_accounts(session, [account for account, _ in legs])
+        _check_across(session, exchange, locked)
     ledger.post(
         session,
         organisation_id=exchange.organisation_id,
         kind="exchange",
-        legs=[
-            (exchange.provider_account_id, exchange.minutes),
-            (exchange.receiver_account_id, -exchange.minutes),
-        ],
+        legs=legs,
         actor=actor,
         now=now,
         exchange_id=exchange.id,
@@ -286,9 +399,7 @@ def confirm_exchange(session: Session, *, actor: User, exchange_id: int, now: da
     exchange = _select_exchange(session, exchange_id, lock=True)
     if exchange is None:
         raise NotFound("We could not find that exchange.")
-    locked = ledger.lock_accounts(
-        session, [exchange.provider_account_id, exchange.receiver_account_id]
-    )
+    locked = ledger.lock_accounts(session, posting_account_ids(session, exchange))
     if not can_see_exchange(actor, exchange):
         raise NotFound("We could not find that exchange.")
     _require_pending(exchange)
@@ -306,13 +417,15 @@ def lock_for_confirmation(session: Session, exchange_ids: list[int]) -> None:
     would take account locks out of order)."""
     if not exchange_ids:
         return
-    rows = session.execute(
-        select(Exchange.id, Exchange.provider_account_id, Exchange.receiver_account_id)
+    rows = session.scalars(
+        select(Exchange)
         .where(Exchange.id.in_(sorted(set(exchange_ids))))
         .order_by(Exchange.id)
         .with_for_update()
     ).all()
-    ledger.lock_accounts(session, [account for row in rows for account in (row[1], row[2])])
+    ledger.lock_accounts(
+        session, [account for row in rows for account in posting_account_ids(session, row)]
+    )
 
 
 def confirm_automatically(session: Session, *, exchange_id: int, now: datetime) -> Exchange:
@@ -323,10 +436,10 @@ def confirm_automatically(session: Session, *, exchange_id: int, now: datetime) 
     exchange = _select_exchange(session, exchange_id, lock=True)
     if exchange is None:
         raise NotFound("We could not find that exchange.")
-    locked = ledger.lock_accounts(
-        session, [exchange.provider_account_id, exchange.receiver_account_id]
-    )
+    locked = ledger.lock_accounts(session, posting_account_ids(session, exchange))
     _require_pending(exchange)
+    if exchange.partner_organisation_id is not None:
+        raise Conflict("An exchange across organisations waits for a person.", code="disputed")
     if exchange.disputed_at is not None:
         raise Conflict("This exchange is disputed, so it waits for a person.", code="disputed")
     if needs_second_coordinator(exchange) is not None:
@@ -389,10 +502,14 @@ def _audit(
 ) -> None:
     """One event for each member the exchange names (its two sides, and the person peer support
     was given to), so each person's trail is complete."""
-    members = [exchange.provider_account.user_id, exchange.receiver_account.user_id]
+    members = [
+        (exchange.provider_account.user_id, exchange.provider_account.organisation_id),
+        (exchange.receiver_account.user_id, exchange.receiver_account.organisation_id),
+    ]
     if exchange.beneficiary_id is not None:
-        members.append(exchange.beneficiary_id)
-    for member_id in members:
+        members.append((exchange.beneficiary_id, exchange.organisation_id))
+    # Each person's event sits in their own organisation's trail (across, that differs).
+    for member_id, organisation_id in members:
         audit.record(
             session,
             actor=actor,
@@ -400,7 +517,7 @@ def _audit(
             object_type="exchange",
             object_id=exchange.id,
             member_id=member_id,
-            organisation_id=exchange.organisation_id,
+            organisation_id=organisation_id,
             now=now,
         )
 
@@ -542,7 +659,12 @@ def exchanges_for(
     elif is_admin(actor):
         pass
     elif is_coordinator(actor):
-        statement = statement.where(Exchange.organisation_id == actor.organisation_id)
+        statement = statement.where(
+            or_(
+                Exchange.organisation_id == actor.organisation_id,
+                Exchange.partner_organisation_id == actor.organisation_id,
+            )
+        )
     else:
         statement = statement.where(_names_member(session, actor))
     if status:
@@ -670,7 +792,8 @@ def _statement_rows(session: Session, account: Account, found) -> list[Statement
             .order_by(Leg.id)
             .options(joinedload(Leg.account).joinedload(Account.user))
         ):
-            others.setdefault(other_leg.transaction_id, []).append(other_leg.account)
+            if other_leg.account.kind != "clearing":  # across: name the person, not the books
+                others.setdefault(other_leg.transaction_id, []).append(other_leg.account)
     return [
         StatementRow(
             at=row.created_at,
@@ -792,9 +915,14 @@ def _describe_row(row) -> str:
 
 
 def listing_for_exchange(session: Session, actor: User, listing_id: int, now: datetime) -> Listing:
-    """A live listing in the actor's organisation that an exchange can come from."""
+    """A live listing in the actor's organisation (or an active partner's) that an exchange can
+    come from."""
     listing = session.get(Listing, listing_id)
-    if listing is None or listing.organisation_id != actor.organisation_id:
+    if listing is None or (
+        listing.organisation_id != actor.organisation_id
+        and partnerships.active_partnership(session, actor.organisation_id, listing.organisation_id)
+        is None
+    ):
         raise ValidationFailed(
             "That listing does not exist.", fields={"listing_id": "There is no such listing."}
         )

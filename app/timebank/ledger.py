@@ -155,7 +155,8 @@ def post(
                     "at": now,
                     "actor_id": actor_id,
                     "acting_for_id": acting_for_id,
-                    "organisation_id": organisation_id,
+                    # Each leg's event in the books it moves (across, two organisations').
+                    "organisation_id": locked[account_id].organisation_id,
                     "action": f"ledger.{kind}",
                     "object_type": "ledger_transaction",
                     "object_id": transaction.id,

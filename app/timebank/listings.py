@@ -13,6 +13,7 @@ from ..auth.permissions import in_reach
 from ..clock import london_date
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..postcodes import district
+from . import partnerships
 from .categories import CATEGORIES
 from .models import DirectoryEntry, Listing
 from .permissions import can_change_listing
@@ -75,9 +76,21 @@ def create_listing(session: Session, *, actor: User, new: NewListing, now: datet
     return listing
 
 
+def visible_organisations(session: Session, actor: User) -> list[int]:
+    """The actor's organisation and those in active partnership with it: whose listings and
+    directory the actor may browse (a partner's members show by name, with their organisation)."""
+    return [
+        actor.organisation_id,
+        *partnerships.partner_organisation_ids(session, actor.organisation_id),
+    ]
+
+
 def get_listing_for(session: Session, actor: User, listing_id: int) -> Listing:
     listing = session.get(Listing, listing_id)
-    if listing is None or not in_reach(actor, listing.organisation_id):
+    if listing is None or not (
+        in_reach(actor, listing.organisation_id)
+        or listing.organisation_id in visible_organisations(session, actor)
+    ):
         raise NotFound("We could not find that listing.")
     return listing
 
@@ -111,17 +124,18 @@ def search_listings(
     category: str | None = None,
     keyword: str | None = None,
 ):
-    """A query of live listings in the actor's organisation, newest first."""
+    """A query of live listings in the actor's organisation and its active partners', newest
+    first."""
     statement = (
         select(Listing)
         .join(User, Listing.user_id == User.id)
         .where(
-            Listing.organisation_id == actor.organisation_id,
+            Listing.organisation_id.in_(visible_organisations(session, actor)),
             Listing.withdrawn_at.is_(None),
             Listing.expires_on >= london_date(now),
             User.active.is_(True),
         )
-        .options(joinedload(Listing.user))
+        .options(joinedload(Listing.user), joinedload(Listing.organisation))
         .order_by(Listing.created_at.desc(), Listing.id.desc())
     )
     if kind in ("offer", "request"):
@@ -196,20 +210,24 @@ class DirectoryCard:
     email: str | None
     district: str | None
     offers: list[str]
+    # Set for a member of a partner organisation: their name, organisation and offers show;
+    # what they chose to show their own organisation (about, email, area) does not.
+    organisation_name: str | None = None
 
 
 def directory(session: Session, *, actor: User, now: datetime) -> list[DirectoryCard]:
-    """Members of the actor's organisation who chose to be listed, showing only what they chose."""
+    """Members of the actor's organisation who chose to be listed, showing only what they chose;
+    then those of its active partners, by name, organisation and offers only."""
     entries = session.scalars(
         select(DirectoryEntry)
         .join(User, DirectoryEntry.user_id == User.id)
         .where(
             DirectoryEntry.listed.is_(True),
-            User.organisation_id == actor.organisation_id,
+            User.organisation_id.in_(visible_organisations(session, actor)),
             User.active.is_(True),
         )
-        .options(joinedload(DirectoryEntry.user))
-        .order_by(User.name)
+        .options(joinedload(DirectoryEntry.user).joinedload(User.organisation))
+        .order_by(User.organisation_id != actor.organisation_id, User.name)
     ).all()
     offers: dict[int, list[str]] = {}
     for listing in session.scalars(
@@ -218,16 +236,45 @@ def directory(session: Session, *, actor: User, now: datetime) -> list[Directory
         )
     ):
         offers.setdefault(listing.user_id, []).append(listing.title)
-    return [
-        DirectoryCard(
-            user_id=entry.user_id,
-            name=entry.user.name,
-            about=entry.about,
-            email=entry.user.email if entry.show_email else None,
-            district=district(entry.user.postcode)
-            if entry.show_district and entry.user.postcode
-            else None,
-            offers=offers.get(entry.user_id, []),
+    cards = []
+    for entry in entries:
+        own = entry.user.organisation_id == actor.organisation_id
+        cards.append(
+            DirectoryCard(
+                user_id=entry.user_id,
+                name=entry.user.name,
+                about=entry.about if own else "",
+                email=entry.user.email if own and entry.show_email else None,
+                district=district(entry.user.postcode)
+                if own and entry.show_district and entry.user.postcode
+                else None,
+                offers=offers.get(entry.user_id, []),
+                organisation_name=None if own else entry.user.organisation.name,
+            )
         )
-        for entry in entries
-    ]
+    return cards
+
+
+def findable_partner_members(session: Session, actor: User, now: datetime) -> list[User]:
+    """Members of active partner organisations who chose to be found (listed in the directory,
+    or with a live listing): whom the actor may pick as the other side of an exchange across.
+    Nobody else in a partner organisation is named to the actor."""
+    partners = partnerships.partner_organisation_ids(session, actor.organisation_id)
+    if not partners:
+        return []
+    listed = select(DirectoryEntry.user_id).where(DirectoryEntry.listed.is_(True))
+    with_listing = select(Listing.user_id).where(
+        Listing.withdrawn_at.is_(None), Listing.expires_on >= london_date(now)
+    )
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.organisation_id.in_(partners),
+                User.active.is_(True),
+                or_(User.id.in_(listed), User.id.in_(with_listing)),
+            )
+            .options(joinedload(User.organisation))
+            .order_by(User.name, User.id)
+        )
+    )

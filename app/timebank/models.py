@@ -11,7 +11,7 @@ from ..auth.models import Organisation, User
 from ..clock import utcnow
 from ..extensions import db
 
-ACCOUNT_KINDS = ("member", "organisation", "chest")
+ACCOUNT_KINDS = ("member", "organisation", "chest", "clearing")
 
 
 class Account(db.Model):
@@ -21,15 +21,26 @@ class Account(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    # A clearing account stands in the organisation's books for one partner organisation: what
+    # its members gave to the partner's members (negative) or received from them (positive).
+    partner_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     # A cache of the sum of this account's legs, updated under a row lock in the same transaction.
     balance_minutes: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     user: Mapped[User | None] = relationship()
 
     __table_args__ = (
         CheckConstraint(f"kind IN {ACCOUNT_KINDS!r}", name="kind_known"),
+        CheckConstraint(
+            "(kind = 'clearing') = (partner_organisation_id IS NOT NULL)",
+            name="clearing_accounts_name_a_partner",
+        ),
+        CheckConstraint(
+            "partner_organisation_id IS NULL OR partner_organisation_id != organisation_id",
+            name="clearing_partner_is_another_organisation",
+        ),
         CheckConstraint(
             "(kind = 'member') = (user_id IS NOT NULL)", name="member_accounts_have_a_user"
         ),
@@ -40,8 +51,17 @@ class Account(db.Model):
             "organisation_id",
             "kind",
             unique=True,
-            sqlite_where=text("kind != 'member'"),
-            postgresql_where=text("kind != 'member'"),
+            sqlite_where=text("kind IN ('organisation', 'chest')"),
+            postgresql_where=text("kind IN ('organisation', 'chest')"),
+        ),
+        # One clearing account per partner in each organisation's books.
+        Index(
+            "uq_account_clearing_partner",
+            "organisation_id",
+            "partner_organisation_id",
+            unique=True,
+            sqlite_where=text("kind = 'clearing'"),
+            postgresql_where=text("kind = 'clearing'"),
         ),
     )
 
@@ -120,6 +140,18 @@ class Exchange(db.Model):
     # the organisation pays for): they confirm it, and it counts as delivered to them. They are
     # never charged: their own account is not one of the two sides.
     beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # An exchange across organisations: the provider is in ``organisation_id``, the receiver in
+    # ``partner_organisation_id``, under an active partnership; it posts in both sets of books.
+    partner_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), index=True
+    )
+    partnership_id: Mapped[int | None] = mapped_column(ForeignKey("partnership.id"), index=True)
+    # History moved in from another timebank (app.timebank.imports): neither the one-day limit
+    # of a new exchange nor balance limits applied to it.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Which row of which file it came from (the file's checksum and the line): a second run of
+    # the same file is recognised and imports nothing twice.
+    import_key: Mapped[str | None] = mapped_column(String(250))
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -131,15 +163,28 @@ class Exchange(db.Model):
     disputed_at: Mapped[datetime | None]
     disputed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    partner_organisation: Mapped[Organisation | None] = relationship(
+        foreign_keys=[partner_organisation_id]
+    )
     provider_account: Mapped[Account] = relationship(foreign_keys=[provider_account_id])
     receiver_account: Mapped[Account] = relationship(foreign_keys=[receiver_account_id])
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
 
     __table_args__ = (
-        CheckConstraint("minutes BETWEEN 1 AND 1440", name="minutes_in_a_day"),
+        CheckConstraint("minutes >= 1 AND (minutes <= 1440 OR imported)", name="minutes_in_a_day"),
+        CheckConstraint(
+            "partner_organisation_id IS NULL OR partner_organisation_id != organisation_id",
+            name="partner_is_another_organisation",
+        ),
+        CheckConstraint(
+            "(partner_organisation_id IS NULL) = (partnership_id IS NULL)",
+            name="cross_exchanges_name_their_partnership",
+        ),
         CheckConstraint("provider_account_id != receiver_account_id", name="two_parties"),
         CheckConstraint(f"status IN {EXCHANGE_STATUSES!r}", name="status_known"),
         Index("ix_exchange_organisation_status_created", "organisation_id", "status", "created_at"),
+        UniqueConstraint("organisation_id", "import_key"),
         # Reports: a period's confirmed exchanges by index-only scan (the INCLUDE is PostgreSQL's).
         Index(
             "ix_exchange_report",
@@ -175,6 +220,7 @@ class Listing(db.Model):
     withdrawn_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+    organisation: Mapped[Organisation] = relationship()
 
     __table_args__ = (CheckConstraint(f"kind IN {LISTING_KINDS!r}", name="kind_known"),)
 
@@ -192,3 +238,56 @@ class DirectoryEntry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+PARTNERSHIP_STATUSES = ("proposed", "active", "ended")
+
+
+class Partnership(db.Model):
+    """Two organisations on one deployment whose members may exchange across, with a limit on
+    the net minutes that may flow either way. Proposed by a coordinator of ``organisation_id``,
+    accepted by one of ``partner_organisation_id``; either side may end it. Never deleted."""
+
+    __tablename__ = "partnership"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    partner_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    limit_minutes: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    accepted_at: Mapped[datetime | None]
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    ended_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    partner_organisation: Mapped[Organisation] = relationship(
+        foreign_keys=[partner_organisation_id]
+    )
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {PARTNERSHIP_STATUSES!r}", name="status_known"),
+        CheckConstraint("organisation_id != partner_organisation_id", name="two_organisations"),
+        CheckConstraint("limit_minutes BETWEEN 1 AND 1000000", name="limit_in_range"),
+    )
+
+
+class ImportedRecord(db.Model):
+    """A member moved in from another timebank, keyed by the source's own ``member_uid``, so a
+    second run imports nobody twice (transfers carry their key on the exchange itself)."""
+
+    __tablename__ = "imported_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    source: Mapped[str] = mapped_column(String(20))
+    source_key: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (UniqueConstraint("organisation_id", "source", "source_key"),)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..auth.models import User
-from ..auth.permissions import coordinates, is_coordinator
+from ..auth.permissions import coordinates, is_admin, is_coordinator
 from .models import Account, Exchange, Listing
 
 CONFIRM = "confirm"
@@ -42,8 +42,14 @@ def takes_part(actor: User, exchange: Exchange) -> bool:
 
 
 def can_see_exchange(actor: User, exchange: Exchange) -> bool:
+    """Its two sides, and the coordinators of each side's organisation (across organisations,
+    both; each sees the other side's member by name only)."""
     return (
         coordinates(actor, exchange.organisation_id)
+        or (
+            exchange.partner_organisation_id is not None
+            and coordinates(actor, exchange.partner_organisation_id)
+        )
         or takes_part(actor, exchange)
         or exchange.beneficiary_id == actor.id
     )
@@ -104,9 +110,17 @@ def can_settle(actor: User, exchange: Exchange) -> bool:
     dealer = needs_second_coordinator(exchange)
     if dealer is not None:
         return actor.id != dealer and coordinates(actor, exchange.organisation_id)
+    awaiting = exchange.awaiting_account_id
+    if exchange.partner_organisation_id is not None:
+        # Across organisations only the side that did not record it answers: the member asked,
+        # or a coordinator of that member's organisation.
+        return awaiting is not None and any(
+            account.id == awaiting
+            and (holds(actor, account) or coordinates(actor, account.organisation_id))
+            for account in (exchange.provider_account, exchange.receiver_account)
+        )
     if coordinates(actor, exchange.organisation_id) or settles_as_beneficiary(actor, exchange):
         return True
-    awaiting = exchange.awaiting_account_id
     return awaiting is not None and any(
         account.id == awaiting and holds(actor, account)
         for account in (exchange.provider_account, exchange.receiver_account)
@@ -130,8 +144,12 @@ def can_dispute(actor: User, exchange: Exchange) -> bool:
 
 
 def may_reverse(actor: User, exchange: Exchange) -> bool:
-    """A coordinator's correction, never of an exchange they took part in (status aside)."""
-    return coordinates(actor, exchange.organisation_id) and not takes_part(actor, exchange)
+    """A coordinator's correction, never of an exchange they took part in (status aside);
+    across organisations, a coordinator of either side."""
+    sides = [exchange.organisation_id]
+    if exchange.partner_organisation_id is not None:
+        sides.append(exchange.partner_organisation_id)
+    return any(coordinates(actor, side) for side in sides) and not takes_part(actor, exchange)
 
 
 def can_reverse(actor: User, exchange: Exchange) -> bool:
@@ -164,3 +182,51 @@ def can_grant(actor: User, person: User) -> bool:
 
 def can_see_overdue(actor: User) -> bool:
     return is_coordinator(actor)
+
+
+# --- partnerships between organisations -------------------------------------------------------
+
+ACCEPT = "accept"
+END = "end"
+
+
+def can_propose_partnership(actor: User) -> bool:
+    """A coordinator proposes for their own organisation."""
+    return coordinates(actor, actor.organisation_id, admin_anywhere=False)
+
+
+def can_see_partnership(actor: User, partnership) -> bool:
+    """Anyone in either organisation (members find partners' listings through it)."""
+    return actor.organisation_id in (
+        partnership.organisation_id,
+        partnership.partner_organisation_id,
+    ) or is_admin(actor)
+
+
+def can_accept_partnership(actor: User, partnership) -> bool:
+    """A coordinator of the organisation the partnership was proposed to."""
+    return partnership.status == "proposed" and coordinates(
+        actor, partnership.partner_organisation_id, admin_anywhere=False
+    )
+
+
+def can_end_partnership(actor: User, partnership) -> bool:
+    """A coordinator of either side, while it is proposed or active."""
+    return partnership.status in ("proposed", "active") and any(
+        coordinates(actor, side, admin_anywhere=False)
+        for side in (partnership.organisation_id, partnership.partner_organisation_id)
+    )
+
+
+def partnership_actions(actor: User, partnership) -> frozenset[str]:
+    actions = set()
+    if can_accept_partnership(actor, partnership):
+        actions.add(ACCEPT)
+    if can_end_partnership(actor, partnership):
+        actions.add(END)
+    return frozenset(actions)
+
+
+def can_import_members(actor: User) -> bool:
+    """Moving a timebank in: a coordinator, into their own organisation."""
+    return coordinates(actor, actor.organisation_id, admin_anywhere=False)

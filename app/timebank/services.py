@@ -79,4 +79,6 @@ def account_name(account: Account) -> str:
         return account.user.name if account.user else "A member"
     if account.kind == "chest":
         return f"{account.organisation.name} community chest"
+    if account.kind == "clearing":
+        return f"{account.organisation.name} clearing account for a partner"
     return account.organisation.name

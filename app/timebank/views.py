@@ -385,6 +385,10 @@ def _party_choices(*, include_self: bool, include_organisation: bool) -> list[tu
         for person in people
         if include_self or person.id != current_user.id
     ]
+    choices += [
+        (str(person.id), f"{person.name} ({person.organisation.name})")
+        for person in listings.findable_partner_members(db.session, current_user, utcnow())
+    ]
     return choices
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.demo import DEMO_ORGANISATION
+from app.demo import DEMO_ORGANISATION, EXCHANGES, PARTNER_COORDINATOR
 
 ADMIN = "admin@example.org"
 COORDINATOR = "coordinator@example.org"
 MEMBER = "amina@example.org"
 BUDGET_HOLDER = "farhan@example.org"  # signed-off plan 1, referral 1, draft peer profile 2
 PEER = "esther@example.org"  # approved peer 1
+PARTNER = PARTNER_COORDINATOR[1]  # the partner organisation's coordinator
+# The exchange across (loaded last: after the timebank's and the two of peer support).
+ACROSS_ID = len(EXCHANGES) + 3
 
 
 @dataclass(frozen=True)
@@ -159,4 +162,13 @@ PAGES: list[Page] = [
     Page(COORDINATOR, "/voice", "What members said"),
     Page(MEMBER, "/voice", "You cannot see this page", status=403),
     Page(MEMBER, "/plans/1/reviews/new", "Page not found", status=404),
+    # Between organisations, and moving in
+    Page(COORDINATOR, "/partnerships", "Partner organisations"),
+    Page(MEMBER, "/partnerships", "Partner organisations"),
+    Page(PARTNER, "/partnerships", "Partner organisations"),
+    Page(PARTNER, f"/exchanges/{ACROSS_ID}", "1 hour from Amina Hussain to Tom Asante"),
+    Page(PARTNER, "/members/3/hours", "Page not found", status=404),  # Amina: not theirs
+    Page(MEMBER, "/directory", "Directory"),
+    Page(COORDINATOR, "/import", "Move members in"),
+    Page(MEMBER, "/import", "You cannot see this page", status=403),
 ]

@@ -319,3 +319,31 @@ def test_coordinator_acts_for_a_member_without_email_with_the_keyboard_alone(pag
     expect(main).to_contain_text("Sam Okafor, acting for Kath Murphy")
     expect(main).to_contain_text("Recorded an exchange")
     expect(main).to_contain_text("Read your inbox")
+
+
+def test_members_of_partner_organisations_exchange_with_the_keyboard_alone(new_page):
+    # Una, of the partner housing co-op, records that Amina (who offers meals) cooked for her.
+    page = new_page("una@example.org")
+    page.goto("/exchanges/new")
+    tab_to(page, id="direction")
+    page.keyboard.press("ArrowDown")  # "I received time"
+    tab_to(page, id="other")
+    page.keyboard.type("Amina")
+    tab_to(page, id="minutes")
+    page.keyboard.type("45m")
+    tab_to(page, id="category")
+    page.keyboard.type("Cooking")
+    tab_to(page, id="description")
+    page.keyboard.type("A hot meal across town")
+    tab_to(page, name="Record exchange")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Amina Hussain")
+
+    # Amina confirms it from her list; her coordinator sees Una's name, nothing more.
+    page = new_page("amina@example.org")
+    page.goto("/exchanges")
+    tab_to_prefix(page, "Confirm")
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    page.goto("/hours")
+    expect(page.locator("main")).to_contain_text("A hot meal across town")

@@ -143,3 +143,32 @@ def test_paper_pages_print_in_large_type_without_navigation(new_page, path):
             .map((el) => parseFloat(getComputedStyle(el).fontSize))"""
     )
     assert sizes and min(sizes) >= 21, sizes  # 16 pt is 21.3 px: large type on paper
+
+
+def test_import_check_and_bad_rows_pages(new_page, tmp_path):
+    from tests.timeoverflow_export import timeoverflow_export
+
+    members, transfers, _ = timeoverflow_export(5, 20, seed=3)
+    (tmp_path / "members.csv").write_bytes(members)
+    (tmp_path / "transfers.csv").write_bytes(transfers + b"100,member,999,member,60,x,\n")
+    page = new_page(COORDINATOR)
+    page.goto("/import")
+    page.get_by_label("Members file (CSV)").set_input_files(str(tmp_path / "members.csv"))
+    page.get_by_label("Transfers or history file (CSV)").set_input_files(
+        str(tmp_path / "transfers.csv")
+    )
+    page.get_by_role("button", name="Check the files").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("transfers.csv, line 21")
+    assert_language(page)
+    assert_one_h1(page, "Move members in")
+    assert_axe_clean(page)
+    # Corrected, the dry run shows the reconciliation (and writes nothing until confirmed).
+    (tmp_path / "transfers.csv").write_bytes(transfers)
+    page.get_by_label("Members file (CSV)").set_input_files(str(tmp_path / "members.csv"))
+    page.get_by_label("Transfers or history file (CSV)").set_input_files(
+        str(tmp_path / "transfers.csv")
+    )
+    page.get_by_role("button", name="Check the files").click()
+    check_page(page, "Check the import")
+    expect(page.locator("main")).to_contain_text("Every member's balance equals the source's.")

@@ -1,8 +1,9 @@
 from sqlalchemy import func, select
 
 from app.auth.models import User
-from app.demo import EXCHANGES, LISTINGS, MEMBERS, load_demo
+from app.demo import EXCHANGES, LISTINGS, MEMBERS, PARTNER_MEMBERS, load_demo
 from app.timebank.models import Account, Exchange, Listing
+from tests.ledger_checks import assert_every_organisation_sums_to_zero
 
 
 def counts(session):
@@ -16,12 +17,20 @@ def test_demo_loads_people_listings_and_exchanges_and_is_idempotent(session):
     load_demo()
     session.commit()
     first = counts(session)
-    # The timebank's exchanges, and two of peer support on the introduced match.
-    assert first == (len(MEMBERS) + 2, len(EXCHANGES) + 2, len(LISTINGS))
+    # The timebank's exchanges, two of peer support on the introduced match, and one across to
+    # the partner organisation (its coordinator, members and one listing).
+    assert first == (
+        len(MEMBERS) + 2 + len(PARTNER_MEMBERS) + 1,
+        len(EXCHANGES) + 2 + 1,
+        len(LISTINGS) + 1,
+    )
     load_demo()
     session.commit()
     assert counts(session) == first
     assert session.scalar(select(func.sum(Account.balance_minutes))) == 0
+    assert_every_organisation_sums_to_zero(session)
+    across = session.scalar(select(Exchange).where(Exchange.partnership_id.is_not(None)))
+    assert across.status == "confirmed"
     statuses = session.scalars(select(Exchange.status)).all()
     assert "pending" in statuses and "confirmed" in statuses
 

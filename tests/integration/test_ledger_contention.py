@@ -15,7 +15,6 @@ enough for every thread), then empties the tables.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -32,6 +31,7 @@ from app.timebank.models import Exchange
 from tests.ledger_checks import (
     assert_ledger_invariants,
     empty_committed_tables,
+    run_client_threads,
     seed_busy_organisation,
 )
 
@@ -174,16 +174,7 @@ def test_sixteen_coordinators_on_five_hot_accounts_never_deadlock(hot_network):
     contended, engine, network = hot_network
     settle_statistics(engine)
     deadlocks_before = deadlocks_counted(engine)
-    outcomes: list = []
-    failures: list = []
-    threads = [
-        threading.Thread(target=client_thread, args=(contended, network, seed, outcomes, failures))
-        for seed in range(THREADS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes, failures = run_client_threads(client_thread, contended, network, THREADS)
 
     assert not failures, failures
     assert len(outcomes) == THREADS * OPERATIONS_PER_THREAD  # every thread ran to the end

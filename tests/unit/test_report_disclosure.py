@@ -13,7 +13,18 @@ minutes = st.integers(0, 5000)
 
 
 def _rows(kind: str):
-    if kind == "by_locality":
+    if kind == "by_partner":
+        row = st.fixed_dictionaries(
+            {
+                "partner_organisation_id": st.integers(1, 9),
+                "name": st.just("Partner"),
+                "people": people,
+                "exchanges": st.integers(0, 300),
+                "minutes_given": minutes,
+                "minutes_received": minutes,
+            }
+        )
+    elif kind == "by_locality":
         row = st.fixed_dictionaries(
             {
                 "district": st.sampled_from(["LS6", "LS7", "BD1"]),
@@ -56,6 +67,7 @@ reports = st.fixed_dictionaries(
         "by_category": _rows("by_category"),
         "by_locality": _rows("by_locality"),
         "by_month": _rows("by_month"),
+        "by_partner": _rows("by_partner"),
         "give_and_get": st.fixed_dictionaries(
             {"people": people, "planned_minutes": minutes, "delivered_minutes": minutes}
         ),

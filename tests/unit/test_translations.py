@@ -36,6 +36,11 @@ KEPT_AS_IS = {"Give and Get"}
 
 # Marked at merge by whoever owns them, following the README; remove a template when it is marked.
 NOT_YET_MARKED = {
+    "timebank/_reconciliation.html",
+    "timebank/import.html",
+    "timebank/import_check.html",
+    "timebank/import_done.html",
+    "timebank/partnerships.html",
     "auth/tokens.html",
     "peers/_wellbeing_fields.html",
     "peers/review_form.html",
