@@ -19,6 +19,7 @@ from .peers.models import (  # noqa: F401
     Referral,
     SupportPlan,
 )
+from .privacy.models import Erasure  # noqa: F401
 from .reports.models import ReportSnapshot  # noqa: F401
 from .timebank.models import (  # noqa: F401
     Account,

@@ -38,6 +38,7 @@ from app.peers.models import (
     SupportPlan,
 )
 from app.peers.plans import FIRST_REVIEW_MONTHS, add_months
+from app.privacy.models import Erasure
 from app.reports import services as reports
 from app.reports.models import ReportSnapshot
 from app.timebank import exchanges as ex
@@ -728,6 +729,32 @@ class ReportSnapshotFactory(BaseFactory):
         return next(s for s in kept if s.disclosure == kwargs["disclosure"])
 
 
+class ErasureFactory(BaseFactory):
+    """A member erased by their coordinator, through ``erase_person`` (never a bare row: an
+    erasure without its anonymising would be a lie)."""
+
+    class Meta:
+        model = Erasure
+
+    member = factory.SubFactory(UserFactory)
+    actor = factory.SubFactory(CoordinatorFactory, organisation=_in_organisation_of("member"))
+    reason = "They asked us to delete their data."
+
+    @classmethod
+    def _save(cls, model_class, session, args, kwargs):
+        from app.privacy.services import erase_person
+
+        erasure = erase_person(
+            session,
+            actor=kwargs["actor"],
+            member_id=kwargs["member"].id,
+            reason=kwargs["reason"],
+            now=utcnow(),
+        )
+        session.commit()
+        return erasure
+
+
 ALL_FACTORIES = [
     OrganisationFactory,
     UserFactory,
@@ -766,6 +793,7 @@ ALL_FACTORIES = [
     NotificationPreferenceFactory,
     ReminderSentFactory,
     ReportSnapshotFactory,
+    ErasureFactory,
 ]
 
 

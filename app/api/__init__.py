@@ -36,9 +36,29 @@ def init_api(app: Flask) -> None:
     api.register_converter(IdConverter, id_param_schema)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from . import auth, matching, members, notifications, organisations, peers, reports, timebank
+    from . import (
+        auth,
+        matching,
+        members,
+        notifications,
+        organisations,
+        peers,
+        privacy,
+        reports,
+        timebank,
+    )
 
-    for module in (auth, members, organisations, timebank, peers, matching, notifications, reports):
+    for module in (
+        auth,
+        members,
+        organisations,
+        timebank,
+        peers,
+        matching,
+        notifications,
+        reports,
+        privacy,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)
 

@@ -514,3 +514,21 @@ def audit_trail_query(session: Session, actor: User, member_id: int | None = Non
             raise NotFound("We could not find that member.")
         statement = statement.where(AuditEvent.member_id == person.id)
     return statement
+
+
+# --- forgetting a person --------------------------------------------------------------------
+
+# A capability that keeps copies of what a person told us (the API's idempotency store) registers
+# here, once, from create_app; withdrawing consent or erasing the person runs every purge in the
+# same unit of work.
+PERSON_FORGOTTEN: dict[str, Callable[[Session, User], object]] = {}
+
+
+def on_person_forgotten(capability: str, forget: Callable[[Session, User], object]) -> None:
+    PERSON_FORGOTTEN[capability] = forget
+
+
+def forget_person(session: Session, person: User) -> None:
+    """Run every capability's purge of what it keeps about ``person``."""
+    for forget in PERSON_FORGOTTEN.values():
+        forget(session, person)

@@ -133,4 +133,9 @@ PAGES: list[Page] = [
         f"{DEMO_ORGANISATION}: what our community gave",
     ),
     Page(MEMBER, "/reports", "You cannot see this page", status=403),
+    # Privacy rights: the printable export, and erasure's confirmation step
+    Page(MEMBER, "/members/3/export", "Everything we hold about Amina Hussain"),
+    Page(MEMBER, "/members/3/erase", "You cannot see this page", status=403),
+    Page(COORDINATOR, "/members/8/export", "Everything we hold about Farhan Iqbal"),
+    Page(COORDINATOR, "/members/3/erase", "Erase this person’s personal data"),
 ]
