@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError, is_retryable
@@ -133,10 +133,14 @@ def register_error_handlers(app: Flask) -> None:
         return _html_error(409, message)
 
     @app.errorhandler(OperationalError)
-    def handle_database_unavailable(error: OperationalError):
+    @app.errorhandler(InterfaceError)  # psycopg's "the connection is closed" as the server goes
+    def handle_database_unavailable(error: OperationalError | InterfaceError):
         # A contention retry that ran out, or the database going away: never a 500. Nothing was
         # committed, and the client is told when to try again.
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except (OperationalError, InterfaceError):
+            pass  # the connection is already gone, and its transaction with it
         retryable = is_retryable(error)
         app.logger.warning(
             "Database %s on %s %s: %s",

@@ -160,6 +160,10 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.log = Path(f"/tmp/giveandget-faults-{self.port}.log")
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -181,7 +185,7 @@ class Server:
             env=app_env(self.url),
             start_new_session=True,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self.log.open("a"),
         )
         wait_until(lambda: call("GET", f"{self.base}/healthz")[0] == 200, "gunicorn to answer")
 
@@ -301,7 +305,10 @@ def test_restarting_postgresql_under_load_answers_503_then_recovers(cluster, ser
     reader.join(timeout=60)
     for worker in workers:
         worker.join(timeout=180)
-    assert set(reads) <= {200, 503} and 503 in reads, sorted(set(reads), key=str)
+    assert set(reads) <= {200, 503} and 503 in reads, (
+        sorted(set(reads), key=str),
+        server.log_tail(),
+    )
     assert server.process.poll() is None, "the app kept running: it was never restarted"
     assert all(status in (200, 409, 503) for _, status in answers), sorted(
         {s for _, s in answers}, key=str

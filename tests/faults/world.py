@@ -2,6 +2,7 @@
 
     python -m tests.faults.world seed URL DAYS_AGO   # migrate, seed a busy organisation; prints
                                                      # JSON: [[exchange id, receiver's token], ...]
+    python -m tests.faults.world confirm-some URL N  # confirm every Nth pending exchange
     python -m tests.faults.world check URL           # the ledger invariants; prints JSON counts
 
 A process of its own, so the test process's app (bound to the suite's database) is untouched.
@@ -60,11 +61,32 @@ def seed(url: str, days_ago: int) -> None:
         print(json.dumps(pairs))
 
 
+def confirm_some(url: str, every: int) -> None:
+    """Confirm every ``every``-th pending exchange, as its receiver would."""
+    from app.timebank.exchanges import confirm_exchange
+    from app.timebank.models import Exchange
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        pending = db.session.scalars(
+            select(Exchange).where(Exchange.status == "pending").order_by(Exchange.id)
+        ).all()
+        for exchange in pending[::every]:
+            confirm_exchange(
+                db.session,
+                actor=exchange.receiver_account.user,
+                exchange_id=exchange.id,
+                now=utcnow(),
+            )
+        db.session.commit()
+        print(json.dumps(len(pending[::every])))
+
+
 def check(url: str) -> None:
     from app.jobs.models import ReminderSent
     from app.mail import OutboxEmail
     from app.notifications.models import Notification
-    from app.timebank.models import Exchange
+    from app.timebank.models import Account, Exchange
     from tests.ledger_checks import assert_ledger_invariants
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
@@ -94,6 +116,11 @@ def check(url: str) -> None:
                     "distinct_emails": len(set(emails)),
                     "reminders": len(reminders),
                     "distinct_reminders": len(set(reminders)),
+                    "balances": dict(
+                        session.execute(
+                            select(Account.id, Account.balance_minutes).order_by(Account.id)
+                        ).all()
+                    ),
                     "confirmed_ids": sorted(
                         session.scalars(
                             select(Exchange.id).where(Exchange.status == "confirmed")
@@ -108,5 +135,7 @@ if __name__ == "__main__":
     command, url, *rest = sys.argv[1:]
     if command == "seed":
         seed(url, int(rest[0]))
+    elif command == "confirm-some":
+        confirm_some(url, int(rest[0]))
     else:
         check(url)
