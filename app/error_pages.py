@@ -154,6 +154,17 @@ def register_error_handlers(app: Flask) -> None:
             return json_error(503, HTTP_CODES[503], PLAIN_MESSAGES[503], headers=headers)
         return _html_error(503, PLAIN_MESSAGES[503], headers)
 
+    @app.teardown_appcontext
+    def forget_a_closed_connection(_error: BaseException | None) -> None:
+        # Ending the request's session rolls back on its connection; if PostgreSQL closed that
+        # connection under us (a restart), the rollback raises after the answer was made, and
+        # the server would send a 500 instead. The connection is gone: there is nothing to undo.
+        # (Registered after Flask-SQLAlchemy's own teardown, so it runs first.)
+        try:
+            db.session.remove()
+        except (OperationalError, InterfaceError):
+            db.session.registry.clear()
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         db.session.rollback()
