@@ -96,18 +96,14 @@ def main() -> None:
     args = parser.parse_args()
     db_name = args.database
     url = f"postgresql://postgres@{args.host}/{db_name}"
-    subprocess.run(
-        ["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", "--force", db_name], check=True
-    )
+    subprocess.run(["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", "--force", db_name], check=True)
     sh("createdb", "-h", args.host, "-U", "postgres", db_name)
     os.environ["DATABASE_URL"] = url
     try:
         run(args, url)
     finally:
         if not args.keep:
-            subprocess.run(
-                ["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", "--force", db_name]
-            )
+            subprocess.run(["dropdb", "-h", args.host, "-U", "postgres", "--if-exists", "--force", db_name])
 
 
 def run(args, url: str) -> None:
