@@ -53,6 +53,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     from .matching.views import bp as matching_bp
     from .notifications.views import bp as notifications_bp
     from .peers.views import bp as peers_bp
+    from .privacy.views import bp as privacy_bp
     from .reports.views import bp as reports_bp
     from .timebank.network_views import bp as network_bp
     from .timebank.views import bp as timebank_bp
@@ -66,6 +67,7 @@ def create_app(config_name: str | None = None, overrides: dict[str, Any] | None 
     app.register_blueprint(notifications_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(privacy_bp)
 
     from .error_pages import register_error_handlers
     from .i18n import register_languages

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError, is_retryable
@@ -136,10 +136,14 @@ def register_error_handlers(app: Flask) -> None:
         return _html_error(409, message)
 
     @app.errorhandler(OperationalError)
-    def handle_database_unavailable(error: OperationalError):
+    @app.errorhandler(InterfaceError)  # psycopg's "the connection is closed" as the server goes
+    def handle_database_unavailable(error: OperationalError | InterfaceError):
         # A contention retry that ran out, or the database going away: never a 500. Nothing was
         # committed, and the client is told when to try again.
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except (OperationalError, InterfaceError):
+            pass  # the connection is already gone, and its transaction with it
         retryable = is_retryable(error)
         app.logger.warning(
             "Database %s on %s %s: %s",
@@ -152,6 +156,17 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return json_error(503, HTTP_CODES[503], PLAIN_MESSAGES[503], headers=headers)
         return _html_error(503, PLAIN_MESSAGES[503], headers)
+
+    @app.teardown_appcontext
+    def forget_a_closed_connection(_error: BaseException | None) -> None:
+        # Ending the request's session rolls back on its connection; if PostgreSQL closed that
+        # connection under us (a restart), the rollback raises after the answer was made, and
+        # the server would send a 500 instead. The connection is gone: there is nothing to undo.
+        # (Registered after Flask-SQLAlchemy's own teardown, so it runs first.)
+        try:
+            db.session.remove()
+        except (OperationalError, InterfaceError):
+            db.session.registry.clear()
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -27,6 +27,7 @@ from .peers.models import (  # noqa: F401
     VoiceTheme,
     WellbeingAnswer,
 )
+from .privacy.models import Erasure  # noqa: F401
 from .reports.models import ReportSnapshot  # noqa: F401
 from .timebank.models import (  # noqa: F401
     Account,

@@ -53,6 +53,7 @@ from app.peers.models import (
     WellbeingAnswer,
 )
 from app.peers.plans import FIRST_REVIEW_MONTHS, add_months, version_row_of
+from app.privacy.models import Erasure
 from app.reports import services as reports
 from app.reports.models import ReportSnapshot
 from app.timebank import exchanges as ex
@@ -959,6 +960,32 @@ class ActingArrangementFactory(BaseFactory):
     reason = "They have no email and asked us to record their exchanges."
 
 
+class ErasureFactory(BaseFactory):
+    """A member erased by their coordinator, through ``erase_person`` (never a bare row: an
+    erasure without its anonymising would be a lie)."""
+
+    class Meta:
+        model = Erasure
+
+    member = factory.SubFactory(UserFactory)
+    actor = factory.SubFactory(CoordinatorFactory, organisation=_in_organisation_of("member"))
+    reason = "They asked us to delete their data."
+
+    @classmethod
+    def _save(cls, model_class, session, args, kwargs):
+        from app.privacy.services import erase_person
+
+        erasure = erase_person(
+            session,
+            actor=kwargs["actor"],
+            member_id=kwargs["member"].id,
+            reason=kwargs["reason"],
+            now=utcnow(),
+        )
+        session.commit()
+        return erasure
+
+
 ALL_FACTORIES = [
     OrganisationFactory,
     UserFactory,
@@ -1008,6 +1035,7 @@ ALL_FACTORIES = [
     ReminderSentFactory,
     ReportSnapshotFactory,
     ActingArrangementFactory,
+    ErasureFactory,
 ]
 
 

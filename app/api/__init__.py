@@ -47,6 +47,7 @@ def init_api(app: Flask) -> None:
         organisations,
         partnerships,
         peers,
+        privacy,
         reports,
         timebank,
     )
@@ -68,6 +69,7 @@ def init_api(app: Flask) -> None:
         matching,
         notifications,
         reports,
+        privacy,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)

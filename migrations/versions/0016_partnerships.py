@@ -1,7 +1,7 @@
 """Partnerships between organisations, clearing accounts, cross exchanges and imports
 
 Revision ID: 0016_partnerships
-Revises: 0017_inclusion
+Revises: 0015_inclusion
 Create Date: 2026-12-01 11:46:16.950519
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_partnerships'
-down_revision = '0017_inclusion'
+down_revision = '0015_inclusion'
 branch_labels = None
 depends_on = None
 

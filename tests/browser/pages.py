@@ -171,4 +171,9 @@ PAGES: list[Page] = [
     Page(MEMBER, "/directory", "Directory"),
     Page(COORDINATOR, "/import", "Move members in"),
     Page(MEMBER, "/import", "You cannot see this page", status=403),
+    # Privacy rights: the printable export, and erasure's confirmation step
+    Page(MEMBER, "/members/3/export", "Everything we hold about Amina Hussain"),
+    Page(MEMBER, "/members/3/erase", "You cannot see this page", status=403),
+    Page(COORDINATOR, "/members/8/export", "Everything we hold about Farhan Iqbal"),
+    Page(COORDINATOR, "/members/3/erase", "Erase this person’s personal data"),
 ]

@@ -290,3 +290,23 @@ def test_a_page_retries_a_deadlock_victim_once_and_keeps_one_change(client, sess
     assert response.status_code == 302, response.get_data(as_text=True)
     assert len(calls) == 2
     assert session.scalar(select(func.count()).select_from(Listing)) == 1
+
+
+def test_a_connection_closed_under_a_request_is_503_not_500(client, session, monkeypatch):
+    """A PostgreSQL restart can close a connection in the middle of a request: psycopg says
+    InterfaceError ("the connection is closed"), not OperationalError. Still 503, never 500."""
+    import psycopg
+    from sqlalchemy.exc import InterfaceError
+
+    from app.auth import services as auth_services
+
+    member = UserFactory()
+    headers = bearer(member)
+
+    def closed(*args, **kwargs):
+        raise InterfaceError("SELECT ...", {}, psycopg.InterfaceError("the connection is closed"))
+
+    monkeypatch.setattr(auth_services, "user_for_api_token", closed)
+    response = client.get(f"/api/v1/members/{member.id}", headers=headers)
+    assert_error(response, 503, "unavailable")
+    assert int(response.headers["Retry-After"]) > 0

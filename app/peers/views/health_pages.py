@@ -46,7 +46,7 @@ def member_health(member_id: int):
                     db.session,
                     actor=current_user,
                     person=person,
-                    codes=form[name].data,
+                    codes=form[name].data or [],  # none ticked: the field sends nothing
                     relationship_kind=kind,
                     consent_given=bool(form.health_data_consent.data),
                     now=now,

@@ -1,6 +1,6 @@
 """Acting for a member (the arrangement, and who acted for whom in the audit); a member's language
 
-Revision ID: 0017_inclusion
+Revision ID: 0015_inclusion
 Revises: 0014_trust
 Create Date: 2026-12-01 12:00:00
 
@@ -8,7 +8,7 @@ Create Date: 2026-12-01 12:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_inclusion"
+revision = "0015_inclusion"
 down_revision = "0014_trust"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,1 @@
+"""Privacy rights: a person's export of everything held about them, and their erasure."""
