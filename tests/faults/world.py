@@ -35,8 +35,8 @@ def seed(url: str, days_ago: int) -> None:
             db.session,
             actor=None,
             name="Faults",
-            min_balance_minutes=-100_000,
-            max_balance_minutes=100_000,
+            min_balance_minutes=-200 * 60,  # the widest limits an organisation may have
+            max_balance_minutes=1_000 * 60,
         )
         organisation.auto_confirm_days = None  # only people (and the test) confirm
         seed_busy_organisation(
