@@ -262,8 +262,11 @@ def assert_scroll_regions_usable(page: Page, name: str) -> list[dict]:
         locator.focus()
         assert_focus_visible(page)
         if region["scrolls"]:
-            page.keyboard.press("ArrowRight")
+            # Right to left (Urdu), a region starts scrolled to its right edge: the arrow that
+            # scrolls is the left one, and scrollLeft goes negative.
+            rtl = locator.evaluate("el => getComputedStyle(el).direction === 'rtl'")
+            page.keyboard.press("ArrowLeft" if rtl else "ArrowRight")
             page.wait_for_function(
-                "el => el.scrollLeft > 0", arg=locator.element_handle(), timeout=2_000
+                "el => Math.abs(el.scrollLeft) > 0", arg=locator.element_handle(), timeout=2_000
             )
     return found["regions"]

@@ -20,7 +20,7 @@ from tests.browser.checks import (
     assert_no_horizontal_scroll,
     assert_scroll_regions_usable,
 )
-from tests.browser.pages import COORDINATOR, MEMBER, PAGES, Page
+from tests.browser.pages import BUDGET_HOLDER, COORDINATOR, MEMBER, PAGES, Page
 from tests.browser.test_keyboard import tab_to
 
 pytestmark = pytest.mark.browser
@@ -31,6 +31,21 @@ URDU_READY = {
     (None, "/no-such-page"),
     (COORDINATOR, "/members/13/acting"),
     (MEMBER, "/acting-for-you"),
+    # Support plans, reviews and what members said. Not yet: /plans/1 (its history lines are
+    # stored in English), sign-off (condition names), /plans/new ("Choose a person"), and the
+    # plan summaries (the demo's "Cooking lessons at the community kitchen" holds the word "at")
+    (MEMBER, "/plans"),
+    (COORDINATOR, "/plans"),
+    (COORDINATOR, "/plans/2"),
+    (COORDINATOR, "/plans/1/edit"),
+    (COORDINATOR, "/plans/2/supports/new"),
+    (MEMBER, "/plans/1"),
+    (MEMBER, "/plans/1/summary"),
+    (COORDINATOR, "/plans/1/reviews/new"),
+    (BUDGET_HOLDER, "/plans/1/reviews/new"),
+    (MEMBER, "/plans/1/reviews/new"),
+    (COORDINATOR, "/plans/1/supports/6/remove"),
+    (COORDINATOR, "/voice"),
 }
 URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
 NARROW_URDU = {"width": 320, "height": 640}
