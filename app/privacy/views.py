@@ -119,8 +119,14 @@ def export_label(key: str) -> str:
     return translated(label) if label else key.replace("_", " ").capitalize()
 
 
+# Fields whose values are words of the product's own (a role's name), not what people wrote.
+TRANSLATED_VALUES = {"role"}
+
+
 @bp.app_template_filter("export_value")
-def export_value(value) -> str:
+def export_value(value, key: str | None = None) -> str:
+    if key in TRANSLATED_VALUES and isinstance(value, str):
+        return translated(value)
     if value is None or value == "" or value == []:
         return _("None")
     if isinstance(value, bool):
