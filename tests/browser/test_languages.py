@@ -31,6 +31,22 @@ URDU_READY = {
     (None, "/no-such-page"),
     (COORDINATOR, "/members/13/acting"),
     (MEMBER, "/acting-for-you"),
+    (None, "/about"),
+    (None, "/password/forgot"),
+    (MEMBER, "/"),
+    (MEMBER, "/inbox/preferences"),
+    (MEMBER, "/dashboard"),
+    (MEMBER, "/members/13/inbox"),
+    (MEMBER, "/account/tokens"),
+    (MEMBER, "/members/3/erase"),
+    (COORDINATOR, "/"),
+    (COORDINATOR, "/organisation/settings"),
+    (COORDINATOR, "/account/tokens"),
+    (COORDINATOR, "/members"),
+    (COORDINATOR, "/members/new"),
+    (COORDINATOR, "/dashboard"),
+    (COORDINATOR, "/inbox"),
+    (COORDINATOR, "/members/3/erase"),
 }
 URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
 NARROW_URDU = {"width": 320, "height": 640}
