@@ -31,6 +31,10 @@ URDU_READY = {
     (None, "/no-such-page"),
     (COORDINATOR, "/members/13/acting"),
     (MEMBER, "/acting-for-you"),
+    (MEMBER, "/members/3/health"),
+    (MEMBER, "/referrals/1"),
+    (COORDINATOR, "/peers/1/edit"),
+    (COORDINATOR, "/audit"),
 }
 URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
 NARROW_URDU = {"width": 320, "height": 640}
