@@ -47,6 +47,10 @@ URDU_READY = {
     (COORDINATOR, "/dashboard"),
     (COORDINATOR, "/inbox"),
     (COORDINATOR, "/members/3/erase"),
+    (MEMBER, "/members/3/health"),
+    (MEMBER, "/referrals/1"),
+    (COORDINATOR, "/peers/1/edit"),
+    (COORDINATOR, "/audit"),
 }
 URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
 NARROW_URDU = {"width": 320, "height": 640}
