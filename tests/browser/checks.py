@@ -262,9 +262,9 @@ def assert_scroll_regions_usable(page: Page, name: str) -> list[dict]:
         locator.focus()
         assert_focus_visible(page)
         if region["scrolls"]:
-            # Right to left (Urdu), a region starts scrolled to its right edge: the arrow that
-            # scrolls is the left one, and scrollLeft goes negative.
-            rtl = locator.evaluate("el => getComputedStyle(el).direction === 'rtl'")
+            # A right-to-left page starts scrolled to the right: the arrow that reveals more is
+            # the left one, and scrollLeft goes negative as it does.
+            rtl = page.evaluate("() => document.documentElement.dir === 'rtl'")
             page.keyboard.press("ArrowLeft" if rtl else "ArrowRight")
             page.wait_for_function(
                 "el => Math.abs(el.scrollLeft) > 0", arg=locator.element_handle(), timeout=2_000
