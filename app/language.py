@@ -38,8 +38,19 @@ def catalogue(locale: str) -> _gettext.NullTranslations:
     return Translations.load(str(TRANSLATIONS), [locale])
 
 
+@lru_cache(maxsize=64)
+def _shipped(locale: str | None) -> str | None:
+    """``locale`` when we ship a catalogue for it (not the source), else None: English."""
+    if not locale or locale == SOURCE_LOCALE or not (TRANSLATIONS / locale).is_dir():
+        return None
+    try:
+        return None if Locale.parse(locale).language == "en" else locale
+    except (ValueError, TypeError):
+        return None
+
+
 def _is_source(locale: str | None) -> bool:
-    return not locale or locale == SOURCE_LOCALE or Locale.parse(locale).language == "en"
+    return _shipped(locale) is None
 
 
 @dataclass(frozen=True)
@@ -64,9 +75,7 @@ class Speaker:
 
 def speaker(locale: str | None) -> Speaker:
     """For a person's stored ``locale`` (None, or a language we do not ship: English)."""
-    if _is_source(locale) or not (TRANSLATIONS / str(locale)).is_dir():
-        return Speaker(SOURCE_LOCALE)
-    return Speaker(str(locale))
+    return Speaker(_shipped(locale) or SOURCE_LOCALE)
 
 
 # --- figures ---------------------------------------------------------------------------------
@@ -75,6 +84,12 @@ def speaker(locale: str | None) -> Speaker:
 def format_number(number: int | Decimal, locale: str | None = None) -> str:
     """1234 → "1,234" (in English; Babel's grouping and digits for another locale)."""
     return format_decimal(number, locale=_babel_locale(locale))
+
+
+def format_hours(minutes: int, locale: str | None = None) -> str:
+    """Minutes as hours to two places, a figure: 90 → "1.50", 74100 → "1,235.00"."""
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    return format_decimal(hours, format="#,##0.00", locale=_babel_locale(locale))
 
 
 def format_day(day: date, locale: str | None = None) -> str:
@@ -110,4 +125,4 @@ def format_pounds(pence: int | None, locale: str | None = None) -> str:
 
 
 def _babel_locale(locale: str | None) -> str:
-    return SOURCE_LOCALE if _is_source(locale) else str(locale)
+    return _shipped(locale) or SOURCE_LOCALE

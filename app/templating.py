@@ -15,7 +15,7 @@ from typing import Any
 
 from babel.dates import format_date as babel_date
 from babel.dates import format_time as babel_time
-from flask import Flask, g, has_request_context
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale, gettext
 
 from . import language, names
@@ -63,8 +63,7 @@ def format_hours(minutes: int | None) -> str:
     """Minutes as hours to two places, a figure: 90 → "1.50" (Babel's digits per locale)."""
     if minutes is None:
         return ""
-    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
-    return language.format_number(hours, _code()) if _code() else f"{hours:,}"
+    return language.format_hours(minutes, _code())
 
 
 def format_number(number: int | Decimal | None) -> str:
@@ -82,9 +81,10 @@ def format_pounds(pence: int | None) -> str:
 
 def _names() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
     """The page's translated names, and the conditions' codes by their source name: read once
-    a request, and never in English (no query at all)."""
+    a request (two small queries), and never in English (no query at all)."""
     locale = _code()
-    cached = g.get("_localised_names")
+    # Kept on the request (not ``g``, which a test's app context shares between requests).
+    cached = getattr(request, "_localised_names", None)
     if cached is None or cached[0] != locale:
         by_code: dict[tuple[str, str], str] = {}
         codes: dict[str, str] = {}
@@ -94,7 +94,7 @@ def _names() -> tuple[dict[tuple[str, str], str], dict[str, str]]:
             by_code = names.names_in(db.session, locale)
             codes = dict(db.session.execute(db.select(Condition.name, Condition.code)).all())
         cached = (locale, by_code, codes)
-        g._localised_names = cached
+        request._localised_names = cached
     return cached[1], cached[2]
 
 
