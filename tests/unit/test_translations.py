@@ -215,13 +215,31 @@ def test_every_marked_string_has_an_urdu_translation():
     assert not fuzzy, f"translations/ur has fuzzy (unchecked) strings: {fuzzy}"
 
 
+def _key(text):
+    """A plural message's forms (a list from a .mo, a tuple from a .po) as one tuple."""
+    return tuple(text) if isinstance(text, list | tuple) else text
+
+
 def test_the_committed_mo_files_match_their_po_files():
     for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
         locale = po_path.parent.parent.name
         with open(po_path.with_suffix(".mo"), "rb") as mo:
-            compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+            # Babel writes an untranslated plural as its own English forms: not a translation.
+            compiled = {
+                _key(m.id): _key(m.string)
+                for m in read_mo(mo)
+                if m.id and _key(m.string) != _key(m.id)
+            }
         # Untranslated strings (all of en_GB, the source language) are left out of a .mo.
-        written = {m.id: m.string for m in _catalogue(locale) if m.id and m.string and not m.fuzzy}
+        written = {
+            _key(m.id): _key(m.string)
+            for m in _catalogue(locale)
+            if m.id
+            and m.string
+            and all(_key(m.string))
+            and not m.fuzzy
+            and _key(m.string) != _key(m.id)
+        }
         assert compiled == written, (
             f"run `make translations`: {po_path.with_suffix('.mo')} is stale"
         )
