@@ -4,8 +4,9 @@ wrote it; Babel's form for any other locale, through ``app.language``). Names th
 (conditions, their groups, exchange categories) are shown here in the page's language too.
 
 Filters: ``date``, ``minutes``, ``hours``, ``number``, ``pounds``, ``condition_name``,
-``condition_group``, ``category_name`` (each also a template global, and a plain function a
-view or form may call during a request; ``category_choices`` gives a form's choices)."""
+``condition_group``, ``category_name``. The three name functions are template globals too, as
+is ``category_choices`` (a form's choices); each is a plain function a view or form may call
+during a request."""
 
 from __future__ import annotations
 
@@ -152,5 +153,9 @@ FILTERS = {
 def register_templating(app: Flask) -> None:
     """Registered after every blueprint, so these are the app's ``minutes`` and ``pounds``."""
     app.jinja_env.filters.update(FILTERS)
-    app.jinja_env.globals.update(FILTERS)
-    app.jinja_env.globals["category_choices"] = category_choices
+    app.jinja_env.globals.update(
+        condition_name=condition_name,
+        condition_group=condition_group,
+        category_name=category_name,
+        category_choices=category_choices,
+    )
