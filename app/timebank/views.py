@@ -23,6 +23,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -36,9 +37,8 @@ from ..forms import id_arg, page_arg
 from ..pages import attempt, commit
 from ..postcodes import district
 from ..printing import pdf_download
-from ..templating import format_date
+from ..templating import category_name, format_date
 from . import activity, exchanges, listings, permissions, services
-from .categories import category_name
 from .durations import describe_minutes
 from .forms import (
     CoordinatorExchangeForm,
@@ -226,16 +226,17 @@ def _statement_lines(account: Account) -> Iterator[str]:
     writer = csv.writer(buffer)
     # A byte-order mark so spreadsheet programs read names with accents correctly.
     buffer.write("\ufeff")
+    # The header in the downloader's language (the streamed response keeps the request's).
     writer.writerow(
         [
-            "Date",
-            "Type",
-            "What",
-            "With whom",
-            "Minutes",
-            "Hours",
-            "Balance after (minutes)",
-            "Balance after (hours)",
+            gettext("Date"),
+            gettext("Type"),
+            gettext("What"),
+            gettext("With whom"),
+            gettext("Minutes"),
+            gettext("Hours"),
+            gettext("Balance after (minutes)"),
+            gettext("Balance after (hours)"),
         ]
     )
     rows = exchanges.iter_statement(db.session, account, chunk=CSV_CHUNK_ROWS)

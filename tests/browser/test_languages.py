@@ -65,7 +65,9 @@ def english_strings() -> list[re.Pattern]:
         if message.id and isinstance(message.id, str):
             for piece in re.split(r"%\(\w+\)s", message.id):
                 piece = piece.strip(" ,.:;?")
-                if re.search(r"[A-Za-z]{2}", piece):
+                # One lower-case word between placeholders ("and", "to", "from" in "%(a)s and
+                # %(b)s") is glue, not a sentence: it is in "Give and Get" and every name.
+                if re.search(r"[A-Za-z]{2}", piece) and not re.fullmatch(r"[a-z]+", piece):
                     pieces.add(piece)
     return [re.compile(rf"(?<![\w-]){re.escape(piece)}(?![\w-])") for piece in sorted(pieces)]
 
