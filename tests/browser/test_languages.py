@@ -11,10 +11,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from babel.messages.pofile import read_po
 from playwright.sync_api import expect
 
-from config import BASE_DIR
 from tests.browser.checks import (
     assert_axe_clean,
     assert_no_horizontal_scroll,
@@ -22,6 +20,7 @@ from tests.browser.checks import (
 )
 from tests.browser.pages import COORDINATOR, MEMBER, PAGES, Page
 from tests.browser.test_keyboard import tab_to
+from tests.languages import english_left
 
 pytestmark = pytest.mark.browser
 
@@ -56,22 +55,6 @@ URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
 NARROW_URDU = {"width": 320, "height": 640}
 
 
-def english_strings() -> list[re.Pattern]:
-    """Every fixed piece of English the catalogue translates, as a whole-word pattern."""
-    with open(BASE_DIR / "translations/ur/LC_MESSAGES/messages.po", "rb") as po:
-        catalogue = read_po(po, locale="ur")
-    pieces = set()
-    for message in catalogue:
-        if message.id and isinstance(message.id, str):
-            for piece in re.split(r"%\(\w+\)s", message.id):
-                piece = piece.strip(" ,.:;?")
-                # One lower-case word between placeholders ("and", "to", "from" in "%(a)s and
-                # %(b)s") is glue, not a sentence: it is in "Give and Get" and every name.
-                if re.search(r"[A-Za-z]{2}", piece) and not re.fullmatch(r"[a-z]+", piece):
-                    pieces.add(piece)
-    return [re.compile(rf"(?<![\w-]){re.escape(piece)}(?![\w-])") for piece in sorted(pieces)]
-
-
 def test_every_ready_row_is_a_real_page_row():
     assert len(URDU_PAGES) == len(URDU_READY)
 
@@ -87,7 +70,7 @@ def test_page_renders_in_urdu_right_to_left(new_page, case: Page):
     expect(html).to_have_attribute("lang", "ur")
     expect(html).to_have_attribute("dir", "rtl")
     text = page.evaluate("() => document.body.innerText + ' ' + document.title")
-    left = [pattern.pattern for pattern in english_strings() if pattern.search(text)]
+    left = english_left(text)
     assert not left, f"{case.id}: English left untranslated in Urdu: {left}"
     assert re.search(r"[\u0600-\u06FF]{3}", text), "no Urdu on the page"
     name = f"{case.id} in Urdu at 320 px"

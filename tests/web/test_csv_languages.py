@@ -11,18 +11,9 @@ from app.clock import london_date, utcnow
 from app.timebank import views
 from tests.factories import ConfirmedExchangeFactory, CoordinatorFactory, OrganisationFactory
 from tests.helpers import bearer, sign_in
+from tests.languages import urdu
 from tests.web.test_statement_pages import member_with_history
 
-URDU_STATEMENT_HEADER = [
-    "تاریخ",
-    "قسم",
-    "کیا",
-    "کس کے ساتھ",
-    "منٹ",
-    "گھنٹے",
-    "اس کے بعد بیلنس (منٹ)",
-    "اس کے بعد بیلنس (گھنٹے)",
-]
 ENGLISH_STATEMENT_HEADER = [
     "Date",
     "Type",
@@ -33,6 +24,7 @@ ENGLISH_STATEMENT_HEADER = [
     "Balance after (minutes)",
     "Balance after (hours)",
 ]
+URDU_STATEMENT_HEADER = [urdu(english) for english in ENGLISH_STATEMENT_HEADER]
 
 
 def _rows(response) -> list[list[str]]:
