@@ -54,6 +54,8 @@ def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated whe
 
 MAX_DESCRIPTION = 2000
 GIFT_MAX_MINUTES = 100 * 60
+# Stored as the donation's reason; the statement pages show it in their language.
+DONATION_REASON = N_("Donation to the community chest")
 PEER_SUPPORT = "peer_support"  # paid from the organisation's account, given to a person
 OVERDUE_DAYS = 7
 
@@ -597,8 +599,8 @@ def donate_to_chest(
     locked = ledger.lock_accounts(session, [account.id, chest.id])
     if locked[account.id].balance_minutes < minutes:
         raise ledger.BalanceLimit(
-            "You can donate hours you have earned: your balance is not enough for that.",
-            fields={"minutes": "This is more than your balance."},
+            N_("You can donate hours you have earned: your balance is not enough for that."),
+            fields={"minutes": N_("This is more than your balance.")},
         )
     return ledger.post(
         session,
@@ -607,7 +609,7 @@ def donate_to_chest(
         legs=[(account.id, -minutes), (chest.id, minutes)],
         actor=actor,
         now=now,
-        reason="Donation to the community chest",
+        reason=DONATION_REASON,
         locked=locked,
     )
 

@@ -31,6 +31,12 @@ from .models import Account, LedgerTransaction, Leg
 from .services import account_name, limits_for
 
 
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated where it is shown"
+    """Marks a message for the catalogue: pages show it with ``translated()``; the API's JSON
+    keeps it in English beside its stable code."""
+    return text
+
+
 class BalanceLimit(Conflict):
     code = "balance_limit"
 
@@ -68,14 +74,14 @@ def check_limits(account: Account, amount: int) -> None:
             f"This would take {account_name(account)}'s balance to {describe_minutes(after)}, "
             f"and it cannot go below {describe_minutes(limits.min_minutes)}. "
             "Nothing has been moved.",
-            fields={"minutes": "This is more time than the balance allows."},
+            fields={"minutes": N_("This is more time than the balance allows.")},
         )
     if amount > 0 and limits.max_minutes is not None and after > limits.max_minutes:
         raise BalanceLimit(
             f"This would take {account_name(account)}'s balance to {describe_minutes(after)}, "
             f"and it cannot go above {describe_minutes(limits.max_minutes)}. "
             "Nothing has been moved.",
-            fields={"minutes": "This is more time than the balance allows."},
+            fields={"minutes": N_("This is more time than the balance allows.")},
         )
 
 
