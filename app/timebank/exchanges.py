@@ -127,8 +127,10 @@ def member_party(
             fields={field: N_("There is no such member in your organisation.")},
         )
     if not person.active:
-        raise ValidationFailed(
-            f"{person.name} can no longer take part in exchanges.",
+        raise ledger.worded(
+            ValidationFailed,
+            N_("%(name)s can no longer take part in exchanges."),
+            {"name": person.name},
             fields={field: N_("This person's account is closed.")},
         )
     if account is None:

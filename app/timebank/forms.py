@@ -6,11 +6,13 @@ list); the services in ``exchanges`` and ``listings`` own every rule about what 
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
+from ..errors import DomainError
 from ..forms import DateInputField
 from ..i18n import translated
 from .categories import CATEGORIES
@@ -226,10 +228,25 @@ class GrantForm(FlaskForm):
     )
 
 
-def in_page_language(form: FlaskForm) -> None:
+def error_message(error: DomainError) -> str:
+    """A service's error in the page's language: from its template and values when it has them
+    (``ledger.worded``), else its message as marked with ``N_`` where it was written."""
+    template = getattr(error, "template", None)
+    if template:
+        return gettext(template, **error.values)
+    return translated(error.message)
+
+
+def in_page_language(form: FlaskForm, error: DomainError | None = None) -> None:
     """The errors a service put on the form (plain English, marked with ``N_`` where written) in
-    the page's language. WTForms' own messages here are lazy, so already translated."""
+    the page's language; ``error`` is the one it raised. WTForms' own messages are lazy, so
+    already translated."""
+    worded = {error.message: error_message(error)} if error is not None else {}
+
+    def words(message) -> str:
+        return worded.get(str(message)) or translated(str(message))
+
     for field in form:
         if field.errors:
-            field.errors = [translated(str(error)) for error in field.errors]
-    form.form_errors = [translated(str(error)) for error in form.form_errors]
+            field.errors = [words(message) for message in field.errors]
+    form.form_errors = [words(message) for message in form.form_errors]

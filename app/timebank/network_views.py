@@ -16,10 +16,10 @@ from flask_login import current_user, login_required
 from ..clock import london_date, utcnow
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
-from ..i18n import N_, translated
+from ..i18n import N_
 from ..pages import attempt
 from . import imports, partnerships
-from .forms import in_page_language
+from .forms import error_message, in_page_language
 from .network_forms import ConfirmImportForm, ImportForm, PartnershipForm
 from .permissions import can_import_members, can_propose_partnership
 
@@ -79,7 +79,7 @@ def partnership_propose():
             form=form,
             rename={"limit_minutes": "limit"},
         )
-        in_page_language(form)
+        in_page_language(form, outcome.error)
         if outcome.ok:
             flash(
                 _(
@@ -101,7 +101,7 @@ def _move(action, partnership_id: int, done: str):
     if outcome.ok:
         flash(done, "success")
     else:  # a clash with the partnership's state: a banner, in the page's language
-        flash(translated(outcome.error.message), "error")
+        flash(error_message(outcome.error), "error")
     return redirect(url_for("network.partnerships"))
 
 
@@ -278,7 +278,7 @@ def import_confirm(token: str):
     outcome = attempt(run, expected=(DomainError,))
     shutil.rmtree(folder, ignore_errors=True)
     if not outcome.ok:
-        flash(translated(outcome.error.message), "error")
+        flash(error_message(outcome.error), "error")
         return redirect(url_for("network.import_start"))
     result = outcome.value
     flash(

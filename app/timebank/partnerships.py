@@ -24,6 +24,7 @@ from .. import audit
 from ..auth.models import Organisation, User
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .durations import describe_minutes
+from .ledger import worded
 from .models import Account, Partnership
 from .permissions import (
     can_accept_partnership,
@@ -138,11 +139,14 @@ def check_partnership_limit(partnership: Partnership, before: int, after: int) -
     flow past ±limit is refused; a move back towards zero is always allowed."""
     limit = partnership.limit_minutes
     if abs(after) > limit and abs(after) > abs(before):
-        raise PartnershipLimit(
-            f"This would take the net time between the two organisations to "
-            f"{describe_minutes(abs(after))}, past the partnership's limit of "
-            f"{describe_minutes(limit)}. Nothing has been moved.",
-            fields={"minutes": "This is more time than the partnership allows."},
+        raise worded(
+            PartnershipLimit,
+            N_(
+                "This would take the net time between the two organisations to %(net)s, past "
+                "the partnership's limit of %(limit)s. Nothing has been moved."
+            ),
+            {"net": describe_minutes(abs(after)), "limit": describe_minutes(limit)},
+            fields={"minutes": N_("This is more time than the partnership allows.")},
         )
 
 
@@ -265,8 +269,10 @@ def propose_partnership(
         )
     )
     if live is not None:
-        raise Conflict(
-            f"There is already a partnership with {partner.name} (proposed or active).",
+        raise worded(
+            Conflict,
+            N_("There is already a partnership with %(name)s (proposed or active)."),
+            {"name": partner.name},
             code="partnership_exists",
             fields={"partner_organisation_id": N_("A partnership already exists.")},
         )

@@ -51,6 +51,7 @@ from .forms import (
     ListingSearchForm,
     MemberExchangeForm,
     ReverseForm,
+    error_message,
     in_page_language,
 )
 from .models import Account, Exchange
@@ -323,7 +324,7 @@ def _settle(action, exchange_id: int, done: str):
     if outcome.ok:
         flash(done, "success")
     else:  # a clash with the ledger's state: a banner, in the page's language
-        flash(translated(outcome.error.message), "error")
+        flash(error_message(outcome.error), "error")
     return redirect(_back_to(exchange_id))
 
 
@@ -374,12 +375,12 @@ def exchange_reverse(exchange_id: int):
         form=form,
     )
     if isinstance(outcome.error, ValidationFailed):
-        in_page_language(form)
+        in_page_language(form, outcome.error)
         return _exchange_page(exchange, form)
     if outcome.ok:
         flash(_("The exchange is reversed: the hours have gone back."), "success")
     else:  # a clash with the ledger's state is a banner on the exchange page
-        flash(translated(outcome.error.message), "error")
+        flash(error_message(outcome.error), "error")
     return redirect(url_for("timebank.exchange", exchange_id=exchange_id))
 
 
@@ -481,7 +482,7 @@ def exchange_new():
         # The member's form names the other side "other".
         rename = {} if coordinator else {"provider_id": "other", "receiver_id": "other"}
         outcome = attempt(record, form=form, expected=(DomainError,), rename=rename)
-        in_page_language(form)
+        in_page_language(form, outcome.error)
         if outcome.ok:
             flash(_recorded_message(outcome.value), "success")
             return redirect(url_for("timebank.exchange", exchange_id=outcome.value.id))
@@ -564,7 +565,7 @@ def listing_new():
             form=form,
             expected=(DomainError,),
         )
-        in_page_language(form)
+        in_page_language(form, outcome.error)
         if outcome.ok:
             flash(_("Your listing is up. It stays for six months unless you renew it."), "success")
             return redirect(url_for("timebank.listing", listing_id=outcome.value.id))
@@ -643,7 +644,7 @@ def directory_me():
             form=form,
             expected=(DomainError,),
         )
-        in_page_language(form)
+        in_page_language(form, outcome.error)
         if outcome.ok:
             if outcome.value.listed:
                 flash(_("Your directory entry is saved."), "success")
@@ -675,7 +676,7 @@ def chest_donate():
             form=form,
             expected=(DomainError,),
         )
-        in_page_language(form)
+        in_page_language(form, outcome.error)
         if outcome.ok:
             flash(
                 _(
@@ -712,7 +713,7 @@ def chest_grant():
             form=form,
             expected=(DomainError,),
         )
-        in_page_language(form)
+        in_page_language(form, outcome.error)
         if outcome.ok:
             flash(
                 _(

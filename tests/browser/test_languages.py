@@ -60,7 +60,6 @@ URDU_READY = {
     (MEMBER, "/directory"),
     (MEMBER, "/directory/me"),
     (MEMBER, "/chest/donate"),
-    (MEMBER, "/chest/grant"),
     (COORDINATOR, "/chest/grant"),
     # Between organisations, moving in, and what coordinators did
     (COORDINATOR, "/partnerships"),
@@ -71,7 +70,6 @@ URDU_READY = {
     (COORDINATOR, "/import"),
     (MEMBER, "/import"),
     (ADMIN, "/admin/coordinator-activity"),
-    (COORDINATOR, "/admin/coordinator-activity"),
 }
 URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
 NARROW_URDU = {"width": 320, "height": 640}
