@@ -36,11 +36,15 @@ def english_pieces() -> tuple[re.Pattern, ...]:
     pieces = set()
     for message in urdu_catalogue():
         if message.id and isinstance(message.id, str):
-            for piece in re.split(r"%\(\w+\)s", re.sub(r"<[^>]+>", "", message.id)):
+            parts = re.split(r"%\(\w+\)s", re.sub(r"<[^>]+>", "", message.id))
+            for piece in parts:
                 piece = piece.strip(" ,.:;?")
-                # One lower-case word between placeholders ("and", "to", "from" in "%(a)s and
-                # %(b)s") is glue, not a sentence: it is in "Give and Get" and every name.
-                if re.search(r"[A-Za-z]{2}", piece) and not re.fullmatch(r"[a-z]+", piece):
+                # In a message with values, a lone word between two of them ("to", "from" in
+                # "%(time)s from %(giver)s to %(getter)s") is a fragment: as a pattern it would
+                # find "to" or "from" in anything people typed, and "and" in "Give and Get".
+                if len(parts) > 1 and len(re.findall(r"[A-Za-z]+", piece)) < 2:
+                    continue
+                if re.search(r"[A-Za-z]{2}", piece):
                     pieces.add(piece)
     return tuple(re.compile(rf"(?<![\w-]){re.escape(piece)}(?![\w-])") for piece in sorted(pieces))
 
