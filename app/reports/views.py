@@ -16,13 +16,14 @@ from ..clock import london_date, utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import show_domain_error
+from ..i18n import translated
 
 # The peers pages' words for what a review records (shown here, decided there).
 from ..peers.forms import GIVE_AND_GET_LABELS, REVIEW_STATUS_LABELS  # noqa: E402
 from . import disclosure as dc
 from . import services
 from .contribution import Period, parse_period
-from .export import report_csv
+from .export import HEADER, report_csv
 from .forms import ReportForm
 from .models import ReportSnapshot
 from .pdf import pdf_download
@@ -191,7 +192,7 @@ def report_csv_download():
     period, disclosure = _asked_or_422()
     name = f"contribution-{period.start}-{period.end}-{disclosure}.csv"
     return Response(
-        report_csv(_report(period, disclosure)),
+        report_csv(_report(period, disclosure), header=[translated(word) for word in HEADER]),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

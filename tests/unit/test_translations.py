@@ -36,13 +36,7 @@ KEPT_AS_IS = {"Give and Get"}
 
 # Marked at merge by whoever owns them, following the README; remove a template when it is marked.
 NOT_YET_MARKED = {
-    "timebank/_reconciliation.html",
-    "timebank/import.html",
-    "timebank/import_check.html",
-    "timebank/import_done.html",
-    "timebank/partnerships.html",
     "reports/_commissioners.html",
-    "timebank/coordinator_activity.html",
     "matching/batch.html",
     "matching/candidates.html",
     "matching/match.html",
@@ -51,22 +45,6 @@ NOT_YET_MARKED = {
     "reports/_figures.html",
     "reports/pack.html",
     "reports/report.html",
-    "timebank/_exchange_table.html",
-    "timebank/_statement_table.html",
-    "timebank/chest_donate.html",
-    "timebank/chest_grant.html",
-    "timebank/directory.html",
-    "timebank/directory_me.html",
-    "timebank/exchange.html",
-    "timebank/exchange_new.html",
-    "timebank/exchanges.html",
-    "timebank/hours.html",
-    "timebank/listing.html",
-    "timebank/listing_new.html",
-    "timebank/listings.html",
-    "timebank/listings_mine.html",
-    "timebank/overdue.html",
-    "timebank/statement.html",
 }
 
 

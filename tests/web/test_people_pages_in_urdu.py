@@ -10,14 +10,12 @@ import inspect
 import re
 
 import pytest
-from babel.messages.pofile import read_po
 
 from app.dashboard import services as dashboard_services
 from app.notifications.services import KINDS
 from app.notifications.views import KIND_LABELS
 from app.privacy import services as privacy_services
 from app.privacy.views import EXPORT_LABELS
-from config import BASE_DIR
 from tests.factories import (
     ApiTokenFactory,
     CoordinatorFactory,
@@ -26,26 +24,10 @@ from tests.factories import (
     UserTokenFactory,
 )
 from tests.helpers import sign_in
+from tests.languages import english_left
 
 URDU = {"Accept-Language": "ur"}
 RTL = '<html lang="ur" dir="rtl"'
-
-
-def _catalogue():
-    with open(BASE_DIR / "translations/ur/LC_MESSAGES/messages.po", "rb") as po:
-        return read_po(po, locale="ur")
-
-
-def _english_pieces() -> list[re.Pattern]:
-    """The catalogue's English, as whole-word patterns (the browser test's rule)."""
-    pieces = set()
-    for message in _catalogue():
-        if message.id and isinstance(message.id, str):
-            for piece in re.split(r"%\(\w+\)s", re.sub(r"<[^>]+>", "", message.id)):
-                piece = piece.strip(" ,.:;?")
-                if re.search(r"[A-Za-z]{2}", piece):
-                    pieces.add(piece)
-    return [re.compile(rf"(?<![\w-]){re.escape(piece)}(?![\w-])") for piece in sorted(pieces)]
 
 
 def _visible_text(html: str) -> str:
@@ -59,7 +41,7 @@ def assert_in_urdu(response, *urdu: str) -> str:
     html = response.get_data(as_text=True)
     assert RTL in html
     text = _visible_text(html)
-    left = [pattern.pattern for pattern in _english_pieces() if pattern.search(text)]
+    left = english_left(text)
     assert not left, f"English left untranslated: {left}"
     for words in urdu:
         assert words in html, words
