@@ -24,7 +24,7 @@ from ..peers.forms import GIVE_AND_GET_LABELS, REVIEW_STATUS_LABELS  # noqa: E40
 from ..templating import format_date
 from . import disclosure as dc
 from . import services
-from .contribution import Period, parse_period
+from .contribution import PERIOD_PROBLEMS, PERIOD_VALUES, Period, parse_period
 from .export import report_csv
 from .forms import ReportForm
 from .models import ReportSnapshot
@@ -143,7 +143,17 @@ def _asked(form: ReportForm) -> tuple[Period | None, str]:
         return parse_period(form.start.data, form.end.data), disclosure
     except ValidationFailed as error:
         show_domain_error(form, error, rename={"from": "start", "to": "end"})
+        for name in ("start", "end"):
+            form[name].errors = [_period_problem(message) for message in form[name].errors]
         return None, disclosure
+
+
+def _period_problem(message: str) -> str:
+    """A period's problem in the page's language (``contribution.PERIOD_PROBLEMS``)."""
+    for problem in PERIOD_PROBLEMS:
+        if message == problem % PERIOD_VALUES:
+            return translated(problem) % PERIOD_VALUES
+    return translated(message)
 
 
 def _report(period: Period, disclosure: str) -> dict:

@@ -31,6 +31,16 @@ URDU_READY = {
     (None, "/no-such-page"),
     (COORDINATOR, "/members/13/acting"),
     (MEMBER, "/acting-for-you"),
+    (COORDINATOR, "/referrals/1/candidates"),
+    (COORDINATOR, "/referrals/1/candidates?peer=5"),
+    (COORDINATOR, "/matches"),
+    (COORDINATOR, "/matches/1"),
+    (COORDINATOR, "/matching/batch"),
+    ("grace@example.org", "/matches/1"),
+    ("grace@example.org", "/matches"),
+    ("chloe@example.org", "/matches/1"),
+    (MEMBER, "/matching/batch"),
+    (MEMBER, "/reports"),
 }
 URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
 NARROW_URDU = {"width": 320, "height": 640}
@@ -45,7 +55,9 @@ def english_strings() -> list[re.Pattern]:
         if message.id and isinstance(message.id, str):
             for piece in re.split(r"%\(\w+\)s", message.id):
                 piece = piece.strip(" ,.:;?")
-                if re.search(r"[A-Za-z]{2}", piece):
+                # A lone word between values ("%(person)s and %(peer)s", "%(start)s to
+                # %(end)s") is as often in the data, or the product's name, as left over.
+                if re.search(r"[A-Za-z]{2}", piece) and (" " in piece or "%(" not in message.id):
                     pieces.add(piece)
     return [re.compile(rf"(?<![\w-]){re.escape(piece)}(?![\w-])") for piece in sorted(pieces)]
 
