@@ -422,7 +422,7 @@ def batch_confirm():
         raise Forbidden(N_("Only coordinators can match the queue."))
     pairs = []
     for part in (form.pairs.data or "").split(","):
-        left, _, right = part.partition(":")
+        left, _colon, right = part.partition(":")
         if left.isascii() and left.isdigit() and right.isascii() and right.isdigit():
             if 0 < int(left) < 2**31 and 0 < int(right) < 2**31:
                 pairs.append((int(left), int(right)))

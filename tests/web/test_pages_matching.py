@@ -137,6 +137,20 @@ def test_batch_page_is_a_dry_run_until_confirmed(client, session, net):
     assert done.status_code == 302
     session.expire_all()
     assert all(r.status == "proposed" for r in referrals)
+    after = client.get("/matches").get_data(as_text=True)
+    assert "2 peers asked." in after
+
+
+def test_confirming_an_empty_batch_says_so_in_the_reader_s_language(client, session, net):
+    sign_in(client, net.coordinator)
+    urdu = {"Accept-Language": "ur"}
+    html = client.get("/matching/batch", headers=urdu).get_data(as_text=True)
+    done = client.post(
+        "/matching/batch", data={"csrf_token": _csrf(html), "pairs": ""}, headers=urdu
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith("/matching/batch")
+    again = client.get("/matching/batch", headers=urdu).get_data(as_text=True)
+    assert "تصدیق کرنے کے لیے کچھ نہیں تھا۔" in again
 
 
 def test_members_cannot_see_candidates_or_the_batch(client, session, net):
