@@ -52,7 +52,7 @@ PERIOD_PROBLEMS = (
 )
 NO_DATE, NOT_A_DATE, YEAR_OUT_OF_RANGE, END_BEFORE_START, TOO_LONG = PERIOD_PROBLEMS
 PERIOD_VALUES = {"earliest": EARLIEST_YEAR, "latest": LATEST_YEAR, "years": MAX_YEARS}
-UNKNOWN_DISTRICT = "Not known"
+UNKNOWN_DISTRICT = N_("Not known")  # shown on the report page in its language
 # Give-and-get supports the ledger and matches can deliver (community groups and family are
 # planned too, but nothing here records them).
 DELIVERABLE_TYPES = ("timebank", "peer")
