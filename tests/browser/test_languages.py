@@ -89,6 +89,16 @@ URDU_READY = {
     (COORDINATOR, "/import"),
     (MEMBER, "/import"),
     (ADMIN, "/admin/coordinator-activity"),
+    (COORDINATOR, "/referrals/1/candidates"),
+    (COORDINATOR, "/referrals/1/candidates?peer=5"),
+    (COORDINATOR, "/matches"),
+    (COORDINATOR, "/matches/1"),
+    (COORDINATOR, "/matching/batch"),
+    ("grace@example.org", "/matches/1"),
+    ("grace@example.org", "/matches"),
+    ("chloe@example.org", "/matches/1"),
+    (MEMBER, "/matching/batch"),
+    (MEMBER, "/reports"),
 }
 URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
 NARROW_URDU = {"width": 320, "height": 640}
