@@ -35,7 +35,7 @@ facts always give the same order.
 
 Reasons and rule messages are ``Sentence``s: the English (the string itself, which the API keeps)
 that also remembers its message id and values, so a page can say it in the reader's language
-(``app.matching.views.say``). Their text is marked with ``N_`` and ``ngettext`` (defined here,
+(``app.i18n.translated``). Their text is marked with ``N_`` and ``ngettext`` (``app.wording``,
 translating nothing) so ``make translations`` extracts it.
 """
 
@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..postcodes import area, district, sector
+from ..wording import N_, Listed, Sentence, ngettext, said  # noqa: F401 - Sentence is re-exported
 
 WEIGHTS: dict[str, float] = {"condition": 0.45, "locality": 0.30, "support": 0.20, "mode": 0.05}
 
@@ -60,65 +61,6 @@ HIERARCHY = {"unit": 1.0, "sector": 0.8, "district": 0.6, "area": 0.3}
 IN_PERSON = "in_person"
 REMOTE_MODES = frozenset({"phone", "video"})
 NEEDS_DBS_IN_PERSON = frozenset({"accompany", "practical"})
-
-
-def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated where shown"
-    return text
-
-
-class Listed(tuple):
-    """Values a sentence lists (languages, conditions), joined as the reader's language joins
-    them: with "and", with "or", or with commas."""
-
-    style: str
-
-    def __new__(cls, values: Iterable[str], style: str = "and"):
-        listed = super().__new__(cls, values)
-        listed.style = style
-        return listed
-
-    def english(self) -> str:
-        return {"and": " and ", "or": " or ", "comma": ", "}[self.style].join(self)
-
-
-class Sentence(str):
-    """A sentence in English (the string itself) that remembers how it was written: its message
-    id (and plural form and count, if it has one) and the values of its %(name)s placeholders,
-    which are data: names, postcodes, figures, or a ``Listed`` of them."""
-
-    msgid: str
-    plural: str | None
-    count: int | None
-    values: dict[str, object]
-
-    def __new__(
-        cls,
-        msgid: str,
-        values: Mapping[str, object] | None = None,
-        plural: str | None = None,
-        count: int | None = None,
-    ):
-        values = dict(values or {})
-        template = msgid if plural is None or count == 1 else plural
-        english = {k: v.english() if isinstance(v, Listed) else v for k, v in values.items()}
-        sentence = super().__new__(cls, template % english if values else template)
-        sentence.msgid, sentence.plural, sentence.count, sentence.values = (
-            msgid,
-            plural,
-            count,
-            values,
-        )
-        return sentence
-
-
-def said(msgid: str, **values: object) -> Sentence:
-    return Sentence(msgid, values)
-
-
-def ngettext(singular: str, plural: str, count: int, **values: object) -> Sentence:
-    """A sentence with a plural: the English for ``count`` now, either form for the page later
-    (named as gettext names it so ``make translations`` extracts both; it translates nothing)."""
-    return Sentence(singular, {**values, "count": count}, plural, count)
 
 
 SUPPORT_REASONS = {

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from babel.lists import format_list
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import get_locale, get_translations, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..clock import utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
-from ..i18n import N_, SOURCE_LOCALE, translated
+from ..i18n import LIST_STYLES, N_, SOURCE_LOCALE, translated
 from ..pages import attempt, commit
 from ..peers.forms import MODE_LABELS, SUPPORT_TYPE_LABELS
 from ..peers.models import PeerProfile
 from ..timebank import exchanges
 from . import candidates, workflow
-from .engine import Listed, Sentence
+from .engine import Listed
 from .forms import (
     BatchConfirmForm,
     CheckInForm,
@@ -49,9 +49,6 @@ CHECK_IN_KINDS = {
     "3_months": N_("3-month check-in"),
     "ad_hoc": N_("Check-in"),
 }
-# Babel's list patterns for a ``Listed``'s joins ("unit" lacks Urdu's patterns, so commas are
-# the standard "and" list outside English).
-LIST_STYLES = {"and": "standard", "or": "or", "comma": "standard"}
 SUPPORT_STATUSES = {
     "pending": N_("Pending"),
     "confirmed": N_("Confirmed"),
@@ -62,26 +59,9 @@ SUPPORT_STATUSES = {
 
 
 def say(text: str) -> str:
-    """A reason or a rule's message from the engine in the page's language: its own sentence
-    translated, then its values put in (lists joined as the language joins them). English, or a
-    sentence the catalogue lacks, is the engine's English as written."""
-    if not isinstance(text, Sentence):
-        return translated(text)
-    translations = get_translations()
-    if text.plural is None:
-        wording = translations.gettext(text.msgid)
-    else:
-        wording = translations.ngettext(text.msgid, text.plural, text.count or 0)
-    if wording in (text.msgid, text.plural):
-        return str(text)
-    locale = get_locale()
-    values = {
-        key: format_list(list(value), style=LIST_STYLES[value.style], locale=locale)
-        if isinstance(value, Listed)
-        else value
-        for key, value in text.values.items()
-    }
-    return wording % values if values else wording
+    """A reason or a rule's message from the engine in the page's language (``translated``
+    words a ``Sentence`` whole, then puts its values in)."""
+    return translated(text)
 
 
 def support_words(codes) -> list[str]:
