@@ -33,8 +33,12 @@ def show_domain_error(
     Every message is shown in the page's language when the catalogue has it (``N_``/``_l``
     where it was written).
     """
+
+    def worded(why) -> str:  # a lazy string (``_l``) becomes text; a ``Sentence`` stays one
+        return translated(why if isinstance(why, str) else str(why))
+
     fields = {
-        (rename or {}).get(name, name): translated(str((messages or {}).get(name, why)))
+        (rename or {}).get(name, name): worded((messages or {}).get(name, why))
         for name, why in error.fields.items()
     }
     placed = {name: message for name, message in fields.items() if name in form}

@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..audit import AuditEvent, who_acted
 from ..auth.models import User
 from ..errors import Conflict, DomainError
+from ..wording import Sentence
 from .durations import describe_minutes
 from .models import Account, LedgerTransaction, Leg
 from .services import account_name, limits_for
@@ -41,7 +42,7 @@ def worded(error_class: type[DomainError], template: str, values: dict[str, str]
     """A domain error whose message is ``template`` (marked with ``N_``) filled with ``values``:
     the API sends that English, and a page words it in its own language from the same template
     (``error.template``, ``error.values``)."""
-    error = error_class(template % values, **kwargs)
+    error = error_class(Sentence(template, values), **kwargs)
     error.template, error.values = template, values
     return error
 

@@ -90,6 +90,16 @@ URDU_READY = {
     (COORDINATOR, "/import"),
     (MEMBER, "/import"),
     (ADMIN, "/admin/coordinator-activity"),
+    (COORDINATOR, "/referrals/1/candidates"),
+    (COORDINATOR, "/referrals/1/candidates?peer=5"),
+    (COORDINATOR, "/matches"),
+    (COORDINATOR, "/matches/1"),
+    (COORDINATOR, "/matching/batch"),
+    ("grace@example.org", "/matches/1"),
+    ("grace@example.org", "/matches"),
+    ("chloe@example.org", "/matches/1"),
+    (MEMBER, "/matching/batch"),
+    (MEMBER, "/reports"),
     # Support plans, reviews and what members said. Not yet: /plans/1 (its history lines are
     # stored in English) and sign-off (the demo's condition names and the consent wording)
     (MEMBER, "/plans"),
