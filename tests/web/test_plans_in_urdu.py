@@ -60,3 +60,19 @@ def test_the_suggested_themes_are_shown_in_the_page_language(client, session):
     html = text_of(added)
     assert "انتظار اور تاخیر" in html and "Waiting and delays" not in html
     assert "Waiting and delays" in text_of(client.get("/voice"))  # stored, and English there
+
+
+def test_a_services_refusal_is_shown_in_urdu_on_the_form(client, session):
+    coordinator = CoordinatorFactory()
+    sign_in(client, coordinator)
+    form = {
+        "member_id": coordinator.id,
+        "budget": "1000",
+        "management": "mixed",
+        "split_notional": "600",
+        "split_direct_payment": "100",
+    }
+    page = text_of(client.post("/plans/new", data=form, headers=URDU))
+    assert "ملے جلے بجٹ کے حصوں کا مجموعہ پورے بجٹ کے برابر ہونا چاہیے۔" in page
+    english = text_of(client.post("/plans/new", data=form))
+    assert "The parts of a mixed budget must add up to the whole budget." in english
