@@ -8,6 +8,7 @@ rule about what is allowed (consent, the DBS rule, a mixed budget that adds up).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -41,37 +42,39 @@ MODE_LABELS = {
     "video": _l("By video call"),
 }
 MANAGEMENT_LABELS = {
-    "notional": "Notional budget",
-    "third_party": "Third party budget",
-    "direct_payment": "Direct payment",
-    "mixed": "Mixed",
+    "notional": _l("Notional budget"),
+    "third_party": _l("Third party budget"),
+    "direct_payment": _l("Direct payment"),
+    "mixed": _l("Mixed"),
 }
 MANAGEMENT_HINTS = {
-    "notional": "The NHS holds the money and arranges the support the plan describes.",
-    "third_party": "An organisation holds the money and manages it for the person.",
+    "notional": _l("The NHS holds the money and arranges the support the plan describes."),
+    "third_party": _l("An organisation holds the money and manages it for the person."),
     "direct_payment": (
-        "The person, or someone acting for them, receives the money and buys the support."
+        _l("The person, or someone acting for them, receives the money and buys the support.")
     ),
-    "mixed": "A combination: part of the money is held one way, part another.",
+    "mixed": _l("A combination: part of the money is held one way, part another."),
 }
 GIVE_AND_GET_LABELS = {
-    "timebank": "Timebank hours",
-    "peer": "Peer support",
-    "community": "A community group",
-    "family": "Family or friends",
+    "timebank": _l("Timebank hours"),
+    "peer": _l("Peer support"),
+    "community": _l("A community group"),
+    "family": _l("Family or friends"),
 }
 GIVE_AND_GET_HINTS = {
-    "timebank": "Help from other members: an hour given earns an hour, whatever the task.",
-    "peer": "Support from someone who has lived with the same condition or situation.",
-    "community": "A group, club or activity nearby.",
-    "family": "Help that family, friends or neighbours give.",
+    "timebank": _l("Help from other members: an hour given earns an hour, whatever the task."),
+    "peer": _l("Support from someone who has lived with the same condition or situation."),
+    "community": _l("A group, club or activity nearby."),
+    "family": _l("Help that family, friends or neighbours give."),
 }
-SUPPORT_KIND_LABELS = {"paid": "Paid from the budget", "give_and_get": "Give and get"}
+SUPPORT_KIND_LABELS = {"paid": _l("Paid from the budget"), "give_and_get": _l("Give and get")}
 SUPPORT_KIND_HINTS = {
-    "paid": "Support bought with the personal health budget, like a personal assistant.",
-    "give_and_get": "Support that costs no money: timebank hours, peer support, groups, family.",
+    "paid": _l("Support bought with the personal health budget, like a personal assistant."),
+    "give_and_get": _l(
+        "Support that costs no money: timebank hours, peer support, groups, family."
+    ),
 }
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 LANGUAGES_HINT = _l(
     "Separate languages with commas, for example: English, Urdu, British Sign Language."
 )
@@ -98,15 +101,81 @@ def pounds_text(pence: int | None) -> str:
 _MONEY = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
 
 
+@dataclass(frozen=True)
+class MoneyMessages:
+    """What a money field says when it cannot be read: whole sentences, one set a field, so
+    each translates as a sentence (``missing`` only for a field that must be filled in)."""
+
+    negative: str
+    decimals: str
+    unreadable: str
+    too_big: str
+    missing: str = ""
+
+
+BUDGET_MESSAGES = MoneyMessages(
+    missing=_l("Enter the yearly budget in pounds, like 12,500 or 12500.50."),
+    negative=_l("The yearly budget cannot be less than £0."),
+    decimals=_l(
+        "Enter the yearly budget with no more than 2 numbers after the point, like 12500.50."
+    ),
+    unreadable=_l(
+        "Enter the yearly budget in pounds and pence, using numbers, like 12,500 or 12500.50."
+    ),
+    too_big=_l("The yearly budget must be £10,000,000 or less."),
+)
+NOTIONAL_MESSAGES = MoneyMessages(
+    negative=_l("The notional part cannot be less than £0."),
+    decimals=_l(
+        "Enter the notional part with no more than 2 numbers after the point, like 12500.50."
+    ),
+    unreadable=_l(
+        "Enter the notional part in pounds and pence, using numbers, like 12,500 or 12500.50."
+    ),
+    too_big=_l("The notional part must be £10,000,000 or less."),
+)
+THIRD_PARTY_MESSAGES = MoneyMessages(
+    negative=_l("The third party part cannot be less than £0."),
+    decimals=_l(
+        "Enter the third party part with no more than 2 numbers after the point, like 12500.50."
+    ),
+    unreadable=_l(
+        "Enter the third party part in pounds and pence, using numbers, like 12,500 or 12500.50."
+    ),
+    too_big=_l("The third party part must be £10,000,000 or less."),
+)
+DIRECT_PAYMENT_MESSAGES = MoneyMessages(
+    negative=_l("The direct payment part cannot be less than £0."),
+    decimals=_l(
+        "Enter the direct payment part with no more than 2 numbers after the point, like 12500.50."
+    ),
+    unreadable=_l(
+        "Enter the direct payment part in pounds and pence, using numbers, like 12,500 or 12500.50."
+    ),
+    too_big=_l("The direct payment part must be £10,000,000 or less."),
+)
+YEARLY_COST_MESSAGES = MoneyMessages(
+    negative=_l("The yearly cost cannot be less than £0."),
+    decimals=_l(
+        "Enter the yearly cost with no more than 2 numbers after the point, like 12500.50."
+    ),
+    unreadable=_l(
+        "Enter the yearly cost in pounds and pence, using numbers, like 12,500 or 12500.50."
+    ),
+    too_big=_l("The yearly cost must be £10,000,000 or less."),
+)
+
+
 class PoundsField(StringField):
     """Pounds and pence as people type them ("12,500", "12500.50", "£80"). ``pence`` holds the
     integer pence once it is valid (None while empty or wrong; an optional field may be empty)."""
 
     pence: int | None = None
 
-    def __init__(self, label=None, validators=None, *, noun="the amount", required=True, **kw):
+    def __init__(self, label=None, validators=None, *, messages: MoneyMessages, **kw):
+        required = kw.pop("required", True)
         super().__init__(label, validators, **kw)
-        self.noun = noun
+        self.messages = messages
         self.required = required
 
     def pre_validate(self, form):
@@ -115,21 +184,17 @@ class PoundsField(StringField):
         raw = raw.removeprefix("£")
         if not raw:
             if self.required:
-                raise StopValidation(f"Enter {self.noun} in pounds, like 12,500 or 12500.50.")
+                raise StopValidation(self.messages.missing)
             return
         if raw.startswith("-"):
-            raise StopValidation(f"{self.noun.capitalize()} cannot be less than £0.")
+            raise StopValidation(self.messages.negative)
         if re.fullmatch(r"[\d,]*\.\d{3,}", raw):
-            raise StopValidation(
-                f"Enter {self.noun} with no more than 2 numbers after the point, like 12500.50."
-            )
+            raise StopValidation(self.messages.decimals)
         if not _MONEY.fullmatch(raw):
-            raise StopValidation(
-                f"Enter {self.noun} in pounds and pence, using numbers, like 12,500 or 12500.50."
-            )
+            raise StopValidation(self.messages.unreadable)
         pence = int(Decimal(raw.replace(",", "")) * 100)
         if pence > MAX_BUDGET_PENCE:
-            raise StopValidation(f"{self.noun.capitalize()} must be £10,000,000 or less.")
+            raise StopValidation(self.messages.too_big)
         self.pence = pence
 
 
@@ -232,29 +297,29 @@ def gender_field(label: str) -> StringField:
 
 
 class PlanForm(FlaskForm):
-    budget = PoundsField("Yearly budget", noun="the yearly budget")
+    budget = PoundsField(_l("Yearly budget"), messages=BUDGET_MESSAGES)
     management = RadioField(
-        "How is the money managed?",
+        _l("How is the money managed?"),
         choices=list(MANAGEMENT_LABELS.items()),
-        invalid_choice_message="Choose how the money is managed.",
+        invalid_choice_message=_l("Choose how the money is managed."),
     )
     split_notional = PoundsField(
-        "Notional: held by the NHS", noun="the notional part", required=False
+        _l("Notional: held by the NHS"), messages=NOTIONAL_MESSAGES, required=False
     )
     split_third_party = PoundsField(
-        "Third party: held by an organisation", noun="the third party part", required=False
+        _l("Third party: held by an organisation"), messages=THIRD_PARTY_MESSAGES, required=False
     )
     split_direct_payment = PoundsField(
-        "Direct payment: paid to the person", noun="the direct payment part", required=False
+        _l("Direct payment: paid to the person"), messages=DIRECT_PAYMENT_MESSAGES, required=False
     )
     outcomes = TextAreaField(
-        "What matters to them: their outcomes, in their own words",
-        validators=[Length(max=30_000, message="The outcomes are too long.")],
+        _l("What matters to them: their outcomes, in their own words"),
+        validators=[Length(max=30_000, message=_l("The outcomes are too long."))],
     )
-    started_without_money = BooleanField("Start as if there were no money")
+    started_without_money = BooleanField(_l("Start as if there were no money"))
     reason = TextAreaField(
-        "Why is the plan changing?",
-        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+        _l("Why is the plan changing?"),
+        validators=[Length(max=2000, message=_l("Write up to 2,000 characters."))],
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -284,32 +349,32 @@ class NewPlanForm(PlanForm):
 
 class SupportForm(FlaskForm):
     kind = RadioField(
-        "Is it paid from the budget, or give and get?",
+        _l("Is it paid from the budget, or give and get?"),
         choices=list(SUPPORT_KIND_LABELS.items()),
-        invalid_choice_message="Choose whether it is paid from the budget or give and get.",
+        invalid_choice_message=_l("Choose whether it is paid from the budget or give and get."),
     )
     description = TextAreaField(
-        "What is the support?",
+        _l("What is the support?"),
         validators=[
-            DataRequired("Describe the support."),
-            Length(max=1000, message="Describe the support in 1,000 characters or fewer."),
+            DataRequired(_l("Describe the support.")),
+            Length(max=1000, message=_l("Describe the support in 1,000 characters or fewer.")),
         ],
     )
     provider = StringField(
-        "Who provides it? (optional)",
-        validators=[Length(max=200, message="Use 200 characters or fewer.")],
+        _l("Who provides it? (optional)"),
+        validators=[Length(max=200, message=_l("Use 200 characters or fewer."))],
     )
-    annual_cost = PoundsField("Yearly cost", noun="the yearly cost", required=False)
+    annual_cost = PoundsField(_l("Yearly cost"), messages=YEARLY_COST_MESSAGES, required=False)
     type = RadioField(
-        "What kind of give and get?",
+        _l("What kind of give and get?"),
         choices=list(GIVE_AND_GET_LABELS.items()),
-        invalid_choice_message="Choose the kind of give and get.",
+        invalid_choice_message=_l("Choose the kind of give and get."),
         validate_choice=False,
     )
-    hours_per_month = StringField("Hours a month")
+    hours_per_month = StringField(_l("Hours a month"))
     reason = TextAreaField(
-        "Why is the plan changing?",
-        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+        _l("Why is the plan changing?"),
+        validators=[Length(max=2000, message=_l("Write up to 2,000 characters."))],
     )
 
     hours: int | None = None
@@ -322,17 +387,17 @@ class SupportForm(FlaskForm):
             and not self.annual_cost.errors
         ):
             self.annual_cost.errors.append(
-                "Enter the yearly cost in pounds, like 9,000 or 9000.50."
+                _l("Enter the yearly cost in pounds, like 9,000 or 9000.50.")
             )
             valid = False
         if self.kind.data == "give_and_get":
             if self.type.data not in GIVE_AND_GET_LABELS:
-                self.type.errors.append("Choose the kind of give and get.")
+                self.type.errors.append(_l("Choose the kind of give and get."))
                 valid = False
             raw = (self.hours_per_month.data or "").strip()
             if not is_whole_number(raw) or not 0 <= int(raw) <= 744:
                 self.hours_per_month.errors.append(
-                    "Enter the hours a month as a whole number, from 0 to 744."
+                    _l("Enter the hours a month as a whole number, from 0 to 744.")
                 )
                 valid = False
             else:
@@ -342,28 +407,28 @@ class SupportForm(FlaskForm):
 
 class SignOffForm(FlaskForm):
     wants_peer_support = YesNoField(
-        "Would they like peer support from now on?",
-        message="Choose yes if they would like peer support, or no.",
+        _l("Would they like peer support from now on?"),
+        message=_l("Choose yes if they would like peer support, or no."),
     )
-    condition_codes = conditions_field("What do they live with?")
-    support_types = support_types_field("What support would help?", None)
-    modes = modes_field("How would they like to meet?", None)
-    languages = languages_field("Languages they would like to use (optional)")
-    peer_gender = gender_field("Would they prefer a peer of a particular gender? (optional)")
+    condition_codes = conditions_field(_l("What do they live with?"))
+    support_types = support_types_field(_l("What support would help?"), None)
+    modes = modes_field(_l("How would they like to meet?"), None)
+    languages = languages_field(_l("Languages they would like to use (optional)"))
+    peer_gender = gender_field(_l("Would they prefer a peer of a particular gender? (optional)"))
     health_data_consent = consent_field()
     willing_to_support_others = YesNoField(
-        "Would they be prepared to support someone else later?",
-        message="Choose yes if they would be prepared to support someone else later, or no.",
+        _l("Would they be prepared to support someone else later?"),
+        message=_l("Choose yes if they would be prepared to support someone else later, or no."),
     )
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if self.wants_peer_support.data == "yes":
             if not self.support_types.data:
-                self.support_types.errors.append("Choose at least one kind of support.")
+                self.support_types.errors.append(_l("Choose at least one kind of support."))
                 valid = False
             if not self.modes.data:
-                self.modes.errors.append("Choose at least one way to meet.")
+                self.modes.errors.append(_l("Choose at least one way to meet."))
                 valid = False
         return valid
 
@@ -454,30 +519,30 @@ class ConditionForm(FlaskForm):
 
 # --- versions and reviews -----------------------------------------------------------------------
 
-REASON_HINT = (
+REASON_HINT = _l(
     "The plan is signed off, so this change makes a new version: the earlier one is kept as it "
     "was. Say what was agreed with the NHS team, and why."
 )
 REVIEW_STATUS_LABELS = {
-    "achieved": "Achieved",
-    "partly": "Partly",
-    "not_yet": "Not yet",
-    "no_longer_wanted": "No longer wanted",
+    "achieved": _l("Achieved"),
+    "partly": _l("Partly"),
+    "not_yet": _l("Not yet"),
+    "no_longer_wanted": _l("No longer wanted"),
 }
 DELIVERY_LABELS = {
-    "as_planned": "As planned",
-    "partly": "Partly",
-    "not_delivered": "Not delivered",
+    "as_planned": _l("As planned"),
+    "partly": _l("Partly"),
+    "not_delivered": _l("Not delivered"),
 }
-SCALE_CHOICES = [(str(score), words) for score, words in SCALE]
+SCALE_CHOICES = [(str(score), _l(words)) for score, words in SCALE]
 
 
 class RemoveSupportForm(FlaskForm):
     reason = TextAreaField(
-        "Why is the support coming out of the plan?",
+        _l("Why is the support coming out of the plan?"),
         validators=[
-            DataRequired("Say why the support is coming out of the plan."),
-            Length(max=2000, message="Write up to 2,000 characters."),
+            DataRequired(_l("Say why the support is coming out of the plan.")),
+            Length(max=2000, message=_l("Write up to 2,000 characters.")),
         ],
     )
 
@@ -487,7 +552,7 @@ def _wellbeing_fields(form_class) -> None:
         setattr(
             form_class,
             f"wellbeing_{code}",
-            RadioField(text, choices=SCALE_CHOICES, validate_choice=False),
+            RadioField(_l(text), choices=SCALE_CHOICES, validate_choice=False),
         )
 
 
@@ -512,35 +577,35 @@ _wellbeing_fields(SignOffForm)
 
 class ReviewForm(FlaskForm):
     paid_delivery = RadioField(
-        "Were the paid supports delivered as planned?",
+        _l("Were the paid supports delivered as planned?"),
         choices=list(DELIVERY_LABELS.items()),
         validate_choice=False,
     )
     give_and_get_delivery = RadioField(
-        "Was the give and get delivered as planned?",
+        _l("Was the give and get delivered as planned?"),
         choices=list(DELIVERY_LABELS.items()),
         validate_choice=False,
     )
     delivery_comment = TextAreaField(
-        "Anything to say about how the supports went (optional)",
-        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+        _l("Anything to say about how the supports went (optional)"),
+        validators=[Length(max=2000, message=_l("Write up to 2,000 characters."))],
     )
     changes = TextAreaField(
-        "What changes? (optional)",
-        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+        _l("What changes? (optional)"),
+        validators=[Length(max=2000, message=_l("Write up to 2,000 characters."))],
     )
     what_worked = TextAreaField(
-        "What worked? (optional)",
-        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+        _l("What worked? (optional)"),
+        validators=[Length(max=2000, message=_l("Write up to 2,000 characters."))],
     )
     what_did_not = TextAreaField(
-        "What did not work? (optional)",
-        validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+        _l("What did not work? (optional)"),
+        validators=[Length(max=2000, message=_l("Write up to 2,000 characters."))],
     )
     quote_permission = BooleanField(
-        "Yes, their words may be quoted to commissioners, without their name"
+        _l("Yes, their words may be quoted to commissioners, without their name")
     )
-    next_review_on = OptionalDateField("Next review", noun="The next review date")
+    next_review_on = OptionalDateField(_l("Next review"), noun="The next review date")
     due_on = HiddenField()
 
 
@@ -565,8 +630,8 @@ def review_form_for(outcomes, **kwargs) -> ReviewForm:
             Form,
             f"comment_{item.id}",
             TextAreaField(
-                "In their words: how did it go? (optional)",
-                validators=[Length(max=2000, message="Write up to 2,000 characters.")],
+                _l("In their words: how did it go? (optional)"),
+                validators=[Length(max=2000, message=_l("Write up to 2,000 characters."))],
             ),
         )
     return Form(**kwargs)
@@ -574,9 +639,9 @@ def review_form_for(outcomes, **kwargs) -> ReviewForm:
 
 class ThemeForm(FlaskForm):
     name = StringField(
-        "Add a theme",
+        _l("Add a theme"),
         validators=[
-            DataRequired("Name the theme."),
-            Length(max=80, message="Name the theme in up to 80 characters."),
+            DataRequired(_l("Name the theme.")),
+            Length(max=80, message=_l("Name the theme in up to 80 characters.")),
         ],
     )

@@ -48,6 +48,11 @@ from .permissions import (
     sees_organisation_queue,
 )
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
+    return text
+
+
 MAX_BUDGET_PENCE = 10_000_000_00  # ten million pounds a year: anything above is a typing error
 MAX_SUPPORTS = 50
 PEER_CATEGORIES = ("peer_support", "support_planning")
@@ -90,9 +95,9 @@ def _validate(details: PlanDetails) -> None:
         not isinstance(details.budget_pence, int)
         or not 0 <= details.budget_pence <= MAX_BUDGET_PENCE
     ):
-        errors["budget_pence"] = "Enter the yearly budget in pence, from 0."
+        errors["budget_pence"] = N_("Enter the yearly budget in pence, from 0.")
     if details.management not in MANAGEMENT:
-        errors["management"] = "Choose notional, third_party, direct_payment or mixed."
+        errors["management"] = N_("Choose notional, third_party, direct_payment or mixed.")
     if details.management == "mixed":
         # The split is optional: a mixed budget whose parts are not yet known has none. When it
         # is given, it must account for the whole budget.
@@ -102,12 +107,14 @@ def _validate(details: PlanDetails) -> None:
         elif set(split) - {"notional", "third_party", "direct_payment"} or any(
             not isinstance(v, int) or v < 0 for v in split.values()
         ):
-            errors["split_pence"] = "Give pence for notional, third_party and direct_payment."
+            errors["split_pence"] = N_("Give pence for notional, third_party and direct_payment.")
         elif sum(split.values()) != details.budget_pence:
-            errors["split_pence"] = "The parts of a mixed budget must add up to the whole budget."
+            errors["split_pence"] = N_(
+                "The parts of a mixed budget must add up to the whole budget."
+            )
     outcomes = [o.strip() for o in details.outcomes if o and o.strip()]
     if len(outcomes) > 30 or any(len(o) > 1000 for o in outcomes):
-        errors["outcomes"] = "List up to 30 outcomes, each up to 1,000 characters."
+        errors["outcomes"] = N_("List up to 30 outcomes, each up to 1,000 characters.")
     for index, line in enumerate(details.supports):
         errors.update(
             {f"supports.{index}.{name}": why for name, why in _support_errors(line).items()}
@@ -115,7 +122,7 @@ def _validate(details: PlanDetails) -> None:
     if len(details.supports) > MAX_SUPPORTS:
         errors["supports"] = f"A plan can list up to {MAX_SUPPORTS} supports."
     if errors:
-        raise ValidationFailed("Check the plan.", fields=errors)
+        raise ValidationFailed(N_("Check the plan."), fields=errors)
     details.outcomes = outcomes
 
 
@@ -125,9 +132,9 @@ def create_plan(
     person = session.get(User, details.member_id)
     if person is None or not coordinates_health_data(actor, person.organisation_id):
         if not can_write_plans(actor):
-            raise Forbidden("Only coordinators can write plans.")
+            raise Forbidden(N_("Only coordinators can write plans."))
         raise ValidationFailed(
-            "Choose a member of your organisation.", fields={"member_id": "No such member."}
+            N_("Choose a member of your organisation."), fields={"member_id": N_("No such member.")}
         )
     _validate(details)
     plan = SupportPlan(
@@ -163,17 +170,17 @@ def _support_errors(line: SupportLine) -> dict[str, str]:
     """What is wrong with one support line, by field (empty when it is right)."""
     errors: dict[str, str] = {}
     if not (line.description or "").strip() or len(line.description) > 1000:
-        errors["description"] = "Describe the support in up to 1,000 characters."
+        errors["description"] = N_("Describe the support in up to 1,000 characters.")
     if line.kind == "paid":
         if not isinstance(line.annual_pence, int) or not 0 <= line.annual_pence <= MAX_BUDGET_PENCE:
-            errors["annual_pence"] = "Enter the yearly cost in pence."
+            errors["annual_pence"] = N_("Enter the yearly cost in pence.")
     elif line.kind == "give_and_get":
         if line.type not in GIVE_AND_GET_TYPES:
-            errors["type"] = "Choose timebank, peer, community or family."
+            errors["type"] = N_("Choose timebank, peer, community or family.")
         if not isinstance(line.hours_per_month, int) or not 0 <= line.hours_per_month <= 744:
-            errors["hours_per_month"] = "Enter whole hours a month, from 0 to 744."
+            errors["hours_per_month"] = N_("Enter whole hours a month, from 0 to 744.")
     else:
-        errors["kind"] = "Choose paid or give_and_get."
+        errors["kind"] = N_("Choose paid or give_and_get.")
     return errors
 
 
@@ -262,9 +269,9 @@ def describe_changes(before: PlanDetails, after: PlanDetails) -> list[str]:
             f"{before.management.replace('_', ' ')}."
         )
     elif after.management == "mixed" and (before.split_pence or {}) != (after.split_pence or {}):
-        changes.append("The split of the mixed budget changed.")
+        changes.append(N_("The split of the mixed budget changed."))
     if before.started_without_money != after.started_without_money:
-        changes.append("Whether the plan starts without money changed.")
+        changes.append(N_("Whether the plan starts without money changed."))
     old_outcomes, new_outcomes = list(before.outcomes), list(after.outcomes)
     changes += [f"Outcome added: {o}" for o in new_outcomes if o not in old_outcomes]
     changes += [f"Outcome taken out: {o}" for o in old_outcomes if o not in new_outcomes]
@@ -282,29 +289,31 @@ def revise_plan(
     recorded it and why. Nothing of the earlier version is edited."""
     plan = _lock_plan(session, actor, plan_id)
     if not can_manage_plan(actor, plan):
-        raise Forbidden("Only coordinators can change plans.")
+        raise Forbidden(N_("Only coordinators can change plans."))
     if plan.status != "signed_off":
         raise ValidationFailed(
-            "A draft is changed as it is written: sign it off first.",
-            fields={"status": "The plan is a draft, so it has no versions yet."},
+            N_("A draft is changed as it is written: sign it off first."),
+            fields={"status": N_("The plan is a draft, so it has no versions yet.")},
         )
     details.member_id = plan.member_id
     reason = (details.reason or "").strip()
     errors: dict[str, str] = {}
     if not reason or len(reason) > MAX_REASON:
-        errors["reason"] = "Say why the plan changed, in up to 2,000 characters."
+        errors["reason"] = N_("Say why the plan changed, in up to 2,000 characters.")
     try:
         _validate(details)
     except ValidationFailed as invalid:
         errors.update(invalid.fields or {})
     if errors:
-        raise ValidationFailed("Check the change to the plan.", fields=errors)
+        raise ValidationFailed(N_("Check the change to the plan."), fields=errors)
     before = details_of(plan)
     changes = describe_changes(before, details)
     if not changes:
         raise ValidationFailed(
-            "Nothing in the plan would change.",
-            fields={"supports": "Change the budget, an outcome or a support to make a version."},
+            N_("Nothing in the plan would change."),
+            fields={
+                "supports": N_("Change the budget, an outcome or a support to make a version.")
+            },
         )
     plan.version += 1
     plan.budget_pence = details.budget_pence
@@ -363,7 +372,7 @@ def change_plan(
     """Change a plan: a draft in place, a signed-off plan by a new version (``revise_plan``)."""
     plan = find_plan_for(session, actor, plan_id)
     if not can_manage_plan(actor, plan):
-        raise Forbidden("Only coordinators can change plans.")
+        raise Forbidden(N_("Only coordinators can change plans."))
     if plan.status == "signed_off":
         revise_plan(session, actor=actor, plan_id=plan_id, details=details, now=now)
         return plan
@@ -402,12 +411,12 @@ def add_support(
     to a signed-off plan as a new version (with the reason)."""
     plan = find_plan_for(session, actor, plan_id)
     if not can_manage_plan(actor, plan):
-        raise Forbidden("Only coordinators can change plans.")
+        raise Forbidden(N_("Only coordinators can change plans."))
     errors = _support_errors(line)
     if len(plan.supports) >= MAX_SUPPORTS:
         errors["supports"] = f"A plan can list up to {MAX_SUPPORTS} supports."
     if errors:
-        raise ValidationFailed("Check the support.", fields=errors)
+        raise ValidationFailed(N_("Check the support."), fields=errors)
     if plan.status == "draft":
         plan.supports.append(_support(line))
         session.flush()
@@ -433,10 +442,10 @@ def remove_support(
     new version (the support stays in the earlier version)."""
     plan = find_plan_for(session, actor, plan_id)
     if not can_manage_plan(actor, plan):
-        raise Forbidden("Only coordinators can change plans.")
+        raise Forbidden(N_("Only coordinators can change plans."))
     support = next((s for s in plan.supports if s.id == support_id), None)
     if support is None:
-        raise NotFound("We could not find that support in the plan.")
+        raise NotFound(N_("We could not find that support in the plan."))
     if plan.status == "draft":
         plan.supports.remove(support)
         session.flush()
@@ -455,7 +464,7 @@ def find_plan_for(session: Session, actor: User, plan_id: int) -> SupportPlan:
     someone is ``get_plan_for``."""
     plan = session.get(SupportPlan, plan_id)
     if plan is None or not can_see_plan(actor, plan):
-        raise NotFound("We could not find that plan.")
+        raise NotFound(N_("We could not find that plan."))
     return plan
 
 
@@ -707,9 +716,9 @@ def sign_off(
     support and offer a draft peer profile for a coordinator to follow up."""
     plan = find_plan_for(session, actor, plan_id)
     if not can_manage_plan(actor, plan):
-        raise Forbidden("Only coordinators can sign plans off.")
+        raise Forbidden(N_("Only coordinators can sign plans off."))
     if plan.status == "signed_off":
-        raise Conflict("This plan has already been signed off.", code="already_signed_off")
+        raise Conflict(N_("This plan has already been signed off."), code="already_signed_off")
     wellbeing.check_answers(answers.wellbeing)
     today = london_date(now)
     plan.status = "signed_off"

@@ -29,6 +29,11 @@ from .models import (
 )
 from .permissions import can_manage_plan, can_review_plan
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
+    return text
+
+
 MAX_TEXT = 2000
 LATEST_MONTHS = 13
 DEFAULT_MONTHS = plans.REVIEW_INTERVAL_MONTHS
@@ -99,23 +104,23 @@ def latest_allowed(today: date) -> date:
 def _check(plan: SupportPlan, answers: ReviewAnswers, today: date) -> dict[str, str]:
     errors: dict[str, str] = {}
     if plan.status != "signed_off":
-        errors["status"] = "Only a signed-off plan can be reviewed: sign it off first."
+        errors["status"] = N_("Only a signed-off plan can be reviewed: sign it off first.")
     on_version = {item.id for item in plan.outcome_items}
     seen: set[int] = set()
     for index, answer in enumerate(answers.outcomes):
         if answer.outcome_id not in on_version:
-            errors[f"outcomes.{index}.outcome_id"] = (
+            errors[f"outcomes.{index}.outcome_id"] = N_(
                 "That outcome is not in this version of the plan."
             )
         elif answer.outcome_id in seen:
-            errors[f"outcomes.{index}.outcome_id"] = "Each outcome is reviewed once."
+            errors[f"outcomes.{index}.outcome_id"] = N_("Each outcome is reviewed once.")
         seen.add(answer.outcome_id)
         if answer.status not in REVIEW_OUTCOME_STATUSES:
-            errors[f"outcomes.{index}.status"] = (
+            errors[f"outcomes.{index}.status"] = N_(
                 "Choose achieved, partly, not yet or no longer wanted."
             )
         if len(answer.comment or "") > MAX_TEXT:
-            errors[f"outcomes.{index}.comment"] = "Write up to 2,000 characters."
+            errors[f"outcomes.{index}.comment"] = N_("Write up to 2,000 characters.")
     try:
         wellbeing.check_answers(answers.wellbeing)
     except ValidationFailed as invalid:
@@ -124,7 +129,7 @@ def _check(plan: SupportPlan, answers: ReviewAnswers, today: date) -> dict[str, 
     next_on = answers.next_review_on
     if next_on is not None:
         if next_on <= today:
-            errors["next_review_on"] = "Choose a date after today for the next review."
+            errors["next_review_on"] = N_("Choose a date after today for the next review.")
         elif next_on > latest_allowed(today):
             errors["next_review_on"] = (
                 f"The next review must be within {LATEST_MONTHS} months: at the latest "
@@ -133,10 +138,10 @@ def _check(plan: SupportPlan, answers: ReviewAnswers, today: date) -> dict[str, 
     for name in ("paid_delivery", "give_and_get_delivery"):
         value = getattr(answers, name)
         if value is not None and value not in DELIVERY_ANSWERS:
-            errors[name] = "Choose as planned, partly or not delivered."
+            errors[name] = N_("Choose as planned, partly or not delivered.")
     for name in ("delivery_comment", "changes"):
         if len(getattr(answers, name) or "") > MAX_TEXT:
-            errors[name] = "Write up to 2,000 characters."
+            errors[name] = N_("Write up to 2,000 characters.")
     return errors
 
 
@@ -160,7 +165,7 @@ def record_review(
 ) -> PlanReview:
     plan = plans.find_plan_for(session, actor, plan_id)
     if not can_review_plan(actor, plan):
-        raise Forbidden("Only the person and their coordinators can review the plan.")
+        raise Forbidden(N_("Only the person and their coordinators can review the plan."))
     session.execute(select(SupportPlan.id).where(SupportPlan.id == plan.id).with_for_update())
     session.refresh(plan)
     today = london_date(now)
@@ -168,14 +173,14 @@ def record_review(
         due_on = answers.due_on or plan.next_review_on
         if due_on is not None and _already(session, plan.id, due_on):
             raise Conflict(
-                "This review has already been recorded for that due date.",
+                N_("This review has already been recorded for that due date."),
                 code="already_reviewed",
             )
     errors = _check(plan, answers, today)
     if plan.status == "signed_off" and answers.due_on and answers.due_on != plan.next_review_on:
-        errors["due_on"] = "That is not the date this plan's review is due."
+        errors["due_on"] = N_("That is not the date this plan's review is due.")
     if errors:
-        raise ValidationFailed("Check the review.", fields=errors)
+        raise ValidationFailed(N_("Check the review."), fields=errors)
     due_on = plan.next_review_on or today
     next_on = answers.next_review_on or plans.add_months(today, interval_months)
     if next_on > latest_allowed(today):
@@ -209,7 +214,7 @@ def record_review(
             session.flush()
     except IntegrityError:
         raise Conflict(
-            "This review has already been recorded for that due date.", code="already_reviewed"
+            N_("This review has already been recorded for that due date."), code="already_reviewed"
         ) from None
     wellbeing.record_answers(
         session,
@@ -258,9 +263,9 @@ def record_quick_review(
     next review falls ``interval_months`` on."""
     plan = plans.find_plan_for(session, actor, plan_id)
     if not can_manage_plan(actor, plan):
-        raise Forbidden("Only coordinators can record a review.")
+        raise Forbidden(N_("Only coordinators can record a review."))
     if plan.status != "signed_off":
-        raise Conflict("Only a signed-off plan can be reviewed.", code="not_signed_off")
+        raise Conflict(N_("Only a signed-off plan can be reviewed."), code="not_signed_off")
     record_review(
         session,
         actor=actor,

@@ -15,15 +15,20 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from .models import MemberVoice, VoiceTag, VoiceTheme
 from .permissions import can_tag_voice
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
+    return text
+
+
 MAX_WORDS = 2000
 MAX_THEMES = 30
 DEFAULT_THEMES = (
-    "Feeling listened to",
-    "Peer support",
-    "Getting out and about",
-    "Money and the budget",
-    "Waiting and delays",
-    "Information and advice",
+    N_("Feeling listened to"),
+    N_("Peer support"),
+    N_("Getting out and about"),
+    N_("Money and the budget"),
+    N_("Waiting and delays"),
+    N_("Information and advice"),
 )
 
 
@@ -31,7 +36,7 @@ def check_words(what_worked: str | None, what_did_not: str | None) -> dict[str, 
     errors = {}
     for name, value in (("what_worked", what_worked), ("what_did_not", what_did_not)):
         if value is not None and len(value) > MAX_WORDS:
-            errors[name] = "Write up to 2,000 characters."
+            errors[name] = N_("Write up to 2,000 characters.")
     return errors
 
 
@@ -52,7 +57,7 @@ def record_voice(
     worked, did_not = (what_worked or "").strip(), (what_did_not or "").strip()
     errors = check_words(worked, did_not)
     if errors:
-        raise ValidationFailed("Check what was said.", fields=errors)
+        raise ValidationFailed(N_("Check what was said."), fields=errors)
     if not worked and not did_not:
         return None
     voice = MemberVoice(
@@ -83,11 +88,11 @@ def themes_of(session: Session, organisation_id: int) -> list[VoiceTheme]:
 
 def add_theme(session: Session, *, actor: User, name: str, now: datetime) -> VoiceTheme:
     if not can_tag_voice(actor, actor.organisation_id):
-        raise Forbidden("Only coordinators keep the list of themes.")
+        raise Forbidden(N_("Only coordinators keep the list of themes."))
     name = " ".join((name or "").split())
     if not name or len(name) > 80:
         raise ValidationFailed(
-            "Check the theme.", fields={"name": "Name the theme in up to 80 characters."}
+            N_("Check the theme."), fields={"name": N_("Name the theme in up to 80 characters.")}
         )
     existing = session.scalar(
         select(VoiceTheme).where(
@@ -99,7 +104,8 @@ def add_theme(session: Session, *, actor: User, name: str, now: datetime) -> Voi
         return existing
     if len(themes_of(session, actor.organisation_id)) >= MAX_THEMES:
         raise ValidationFailed(
-            "The list is full.", fields={"name": f"Keep the list short: up to {MAX_THEMES} themes."}
+            N_("The list is full."),
+            fields={"name": f"Keep the list short: up to {MAX_THEMES} themes."},
         )
     theme = VoiceTheme(organisation_id=actor.organisation_id, name=name, created_at=now)
     session.add(theme)
@@ -110,7 +116,7 @@ def add_theme(session: Session, *, actor: User, name: str, now: datetime) -> Voi
 def voices_for(session: Session, actor: User) -> list[MemberVoice]:
     """What members of the coordinator's organisation said, newest first (names stay here)."""
     if not can_tag_voice(actor, actor.organisation_id):
-        raise Forbidden("Only coordinators see what members said.")
+        raise Forbidden(N_("Only coordinators see what members said."))
     return list(
         session.scalars(
             select(MemberVoice)
@@ -128,11 +134,13 @@ def tag_voice(
     """Set the themes of one thing a member said (the chosen ones, from the organisation's)."""
     voice = session.get(MemberVoice, voice_id)
     if voice is None or not can_tag_voice(actor, voice.organisation_id):
-        raise NotFound("We could not find that.")
+        raise NotFound(N_("We could not find that."))
     allowed = {t.id for t in themes_of(session, voice.organisation_id)}
     wanted = list(dict.fromkeys(theme_ids or []))
     if any(t not in allowed for t in wanted):
-        raise ValidationFailed("Check the themes.", fields={"themes": "Choose from the list."})
+        raise ValidationFailed(
+            N_("Check the themes."), fields={"themes": N_("Choose from the list.")}
+        )
     existing = {tag.theme_id: tag for tag in voice.tags}
     voice.tags[:] = [
         existing.get(t) or VoiceTag(theme_id=t, tagged_by_id=actor.id, tagged_at=now)
@@ -160,6 +168,6 @@ def retire_theme(session: Session, *, actor: User, theme_id: int) -> VoiceTheme:
     """Take a theme off the list: what was tagged with it keeps the tag in reports."""
     theme = session.get(VoiceTheme, theme_id)
     if theme is None or not can_tag_voice(actor, theme.organisation_id):
-        raise NotFound("We could not find that theme.")
+        raise NotFound(N_("We could not find that theme."))
     theme.retired = True
     return theme

@@ -12,19 +12,24 @@ from sqlalchemy.orm import Session
 from ..errors import ValidationFailed
 from .models import PlanReview, SupportPlan, WellbeingAnswer
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
+    return text
+
+
 QUESTIONS: tuple[tuple[str, str], ...] = (
-    ("in_control", "I feel in control of my support"),
-    ("things_that_matter", "I can do the things that matter to me"),
-    ("part_of_community", "I feel part of my community"),
-    ("someone_who_understands", "I have someone to talk to who understands"),
-    ("hopeful", "I feel hopeful about the months ahead"),
+    ("in_control", N_("I feel in control of my support")),
+    ("things_that_matter", N_("I can do the things that matter to me")),
+    ("part_of_community", N_("I feel part of my community")),
+    ("someone_who_understands", N_("I have someone to talk to who understands")),
+    ("hopeful", N_("I feel hopeful about the months ahead")),
 )
 QUESTION_TEXT = dict(QUESTIONS)
 SCALE: tuple[tuple[int, str], ...] = (
-    (1, "Not true for me"),
-    (2, "A little true"),
-    (3, "Mostly true"),
-    (4, "Completely true"),
+    (1, N_("Not true for me")),
+    (2, N_("A little true")),
+    (3, N_("Mostly true")),
+    (4, N_("Completely true")),
 )
 LOWEST, HIGHEST = 1, 4
 
@@ -36,7 +41,7 @@ def check_answers(answers: dict[str, Any] | None) -> dict[str, int]:
     checked: dict[str, int] = {}
     for code, score in (answers or {}).items():
         if code not in QUESTION_TEXT:
-            errors[f"wellbeing.{code}"] = "There is no such wellbeing question."
+            errors[f"wellbeing.{code}"] = N_("There is no such wellbeing question.")
         elif score is None:
             continue  # not answered: optional
         elif (
@@ -48,7 +53,7 @@ def check_answers(answers: dict[str, Any] | None) -> dict[str, int]:
         else:
             checked[code] = score
     if errors:
-        raise ValidationFailed("Check the wellbeing answers.", fields=errors)
+        raise ValidationFailed(N_("Check the wellbeing answers."), fields=errors)
     return checked
 
 

@@ -21,6 +21,7 @@ from tests.browser.checks import (
 from tests.browser.pages import (
     ACROSS_ID,
     ADMIN,
+    BUDGET_HOLDER,
     COORDINATOR,
     MEMBER,
     PAGES,
@@ -99,6 +100,23 @@ URDU_READY = {
     ("chloe@example.org", "/matches/1"),
     (MEMBER, "/matching/batch"),
     (MEMBER, "/reports"),
+    # Support plans, reviews and what members said. Not yet: /plans/1 (its history lines are
+    # stored in English) and sign-off (the demo's condition names and the consent wording)
+    (MEMBER, "/plans"),
+    (COORDINATOR, "/plans"),
+    (COORDINATOR, "/plans/new"),
+    (COORDINATOR, "/plans/2"),
+    (COORDINATOR, "/plans/1/edit"),
+    (COORDINATOR, "/plans/2/supports/new"),
+    (MEMBER, "/plans/1"),
+    (MEMBER, "/plans/1/summary"),
+    (BUDGET_HOLDER, "/plans/1/summary"),
+    (COORDINATOR, "/plans/1/summary"),
+    (COORDINATOR, "/plans/1/reviews/new"),
+    (BUDGET_HOLDER, "/plans/1/reviews/new"),
+    (MEMBER, "/plans/1/reviews/new"),
+    (COORDINATOR, "/plans/1/supports/6/remove"),
+    (COORDINATOR, "/voice"),
 }
 URDU_PAGES = [case for case in PAGES if (case.who, case.path) in URDU_READY]
 NARROW_URDU = {"width": 320, "height": 640}

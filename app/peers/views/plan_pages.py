@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -12,6 +13,7 @@ from ...auth.services import require_coordinator
 from ...clock import london_date, utcnow
 from ...errors import Conflict, NotFound
 from ...extensions import db
+from ...i18n import translated
 from ...pages import attempt, commit
 from ...printing import pdf_download
 from ...templating import format_date
@@ -97,10 +99,7 @@ def plan_new():
         )
         if outcome.ok:
             plan = outcome.value
-            flash(
-                "The draft plan is saved. Now add the supports.",
-                "success",
-            )
+            flash(_("The draft plan is saved. Now add the supports."), "success")
             return redirect(url_for("peers.plan", plan_id=plan.id))
     return render_template("peers/plan_form.html", form=form, person=person, plan=None)
 
@@ -182,7 +181,7 @@ def plan_edit(plan_id: int):
             **on_form(form, PLAN_FIELDS),
         )
         if outcome.ok:
-            flash("The plan's details are saved.", "success")
+            flash(_("The plan’s details are saved."), "success")
             return redirect(url_for("peers.plan", plan_id=plan_id))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
     return render_and_commit(
@@ -219,7 +218,7 @@ def plan_support_new(plan_id: int):
             **on_form(form, {"annual_pence": "annual_cost"}),
         )
         if outcome.ok:
-            flash("The support is added to the plan.", "success")
+            flash(_("The support is added to the plan."), "success")
             anchor = "paid-supports" if paid else "give-and-get-supports"
             return redirect(url_for("peers.plan", plan_id=plan_id, _anchor=anchor))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
@@ -236,7 +235,7 @@ def plan_support_remove(plan_id: int, support_id: int):
     plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
     support = next((s for s in plan.supports if s.id == support_id), None)
     if support is None:
-        raise NotFound("We could not find that support in the plan.")
+        raise NotFound(_("We could not find that support in the plan."))
     form = RemoveSupportForm()
     if plan.status == "draft" and request.method == "POST" or form.validate_on_submit():
         outcome = attempt(
@@ -251,7 +250,7 @@ def plan_support_remove(plan_id: int, support_id: int):
             **on_form(form),
         )
         if outcome.ok:
-            flash("The support is removed from the plan.", "success")
+            flash(_("The support is removed from the plan."), "success")
             return redirect(url_for("peers.plan", plan_id=plan_id))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
         support = next(s for s in plan.supports if s.id == support_id)
@@ -267,7 +266,7 @@ def plan_sign_off(plan_id: int):
     plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)
     if plan.status == "signed_off":
         commit()  # the view of the plan is audited
-        flash("This plan has already been signed off.", "info")
+        flash(_("This plan has already been signed off."), "info")
         return redirect(url_for("peers.plan", plan_id=plan_id))
     form = SignOffForm()
     with_conditions(form, "condition_codes")
@@ -297,7 +296,10 @@ def plan_sign_off(plan_id: int):
         if outcome.ok:
             signed, _referral = outcome.value
             review = format_date(signed.next_review_on)
-            flash(f"The plan is signed off. The first review is due by {review}.", "success")
+            flash(
+                _("The plan is signed off. The first review is due by %(day)s.", day=review),
+                "success",
+            )
             return redirect(url_for("peers.plan", plan_id=plan_id, _anchor="after-sign-off"))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
     return render_and_commit("peers/sign_off.html", form=form, plan=plan, **REVIEW_WORDS)
@@ -318,9 +320,11 @@ def plan_review(plan_id: int):
     )
     if outcome.ok:
         review = format_date(outcome.value.next_review_on)
-        flash(f"The review is recorded. The next review is due by {review}.", "success")
+        flash(
+            _("The review is recorded. The next review is due by %(day)s.", day=review), "success"
+        )
     else:
-        flash(outcome.error.message, "info")
+        flash(translated(outcome.error.message), "info")
     return redirect(url_for("peers.plan", plan_id=plan_id))
 
 
@@ -332,7 +336,7 @@ def plan_review_new(plan_id: int):
     today = london_date(now)
     if plan.status != "signed_off":
         commit()  # the view of the plan is audited
-        flash("A plan is reviewed once it has been signed off.", "info")
+        flash(_("A plan is reviewed once it has been signed off."), "info")
         return redirect(url_for("peers.plan", plan_id=plan_id))
     interval = current_app.config["PLAN_REVIEW_INTERVAL_MONTHS"]
     form = review_form_for(
@@ -384,7 +388,10 @@ def plan_review_new(plan_id: int):
         )
         if outcome.ok:
             review = format_date(outcome.value.next_review_on)
-            flash(f"The review is recorded. The next review is due by {review}.", "success")
+            flash(
+                _("The review is recorded. The next review is due by %(day)s.", day=review),
+                "success",
+            )
             return redirect(url_for("peers.plan", plan_id=plan_id, _anchor="reviews"))
         plan = plans.get_plan_for(db.session, current_user, plan_id, now=now)  # rolled back
     return render_and_commit(

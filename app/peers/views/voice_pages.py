@@ -4,11 +4,13 @@ organisation's themes, and the short list of themes itself."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...auth.services import require_coordinator
 from ...clock import utcnow
 from ...extensions import db
+from ...i18n import translated
 from ...pages import attempt
 from .. import voice
 from ..forms import ThemeForm
@@ -42,7 +44,7 @@ def voice_theme_add():
             **on_form(form),
         )
         if outcome.ok:
-            flash(f"Theme added: {outcome.value.name}", "success")
+            flash(_("Theme added: %(theme)s", theme=translated(outcome.value.name)), "success")
             return redirect(url_for("peers.voice_page", _anchor="themes"))
     return _page(form), 422
 
@@ -55,7 +57,7 @@ def voice_themes_suggested():
         banner=True,
     )
     if outcome.ok:
-        flash("The suggested themes are on your list. Add your own, or take any off.", "success")
+        flash(_("The suggested themes are on your list. Add your own, or take any off."), "success")
     return redirect(url_for("peers.voice_page", _anchor="themes"))
 
 
@@ -67,7 +69,10 @@ def voice_theme_retire(theme_id: int):
         banner=True,
     )
     if outcome.ok:
-        flash(f"Theme taken off the list: {outcome.value.name}", "success")
+        flash(
+            _("Theme taken off the list: %(theme)s", theme=translated(outcome.value.name)),
+            "success",
+        )
     return redirect(url_for("peers.voice_page", _anchor="themes"))
 
 
@@ -86,7 +91,7 @@ def voice_tag(voice_id: int):
         banner=True,
     )
     if outcome.ok:
-        flash("The themes are saved.", "success")
+        flash(_("The themes are saved."), "success")
     return redirect(url_for("peers.voice_page", _anchor=f"voice-{voice_id}"))
 
 
