@@ -91,6 +91,8 @@ def translated(text: str) -> str:
     values = {
         key: format_list(list(value), style=LIST_STYLES[value.style], locale=locale)
         if isinstance(value, Listed)
+        else translated(value)
+        if isinstance(value, Sentence)
         else value
         for key, value in text.values.items()
     }

@@ -70,3 +70,24 @@ def ngettext(singular: str, plural: str, count: int, **values: object) -> Senten
     """A sentence with a plural: the English for ``count`` now, either form for the page later
     (named as gettext names it so ``make translations`` extracts both; it translates nothing)."""
     return Sentence(singular, {**values, "count": count}, plural, count)
+
+
+def as_data(text: str) -> str | dict:
+    """A sentence as JSON data to store (its message id, plural, count and values, a value that is
+    a sentence stored the same way); a plain message as it is."""
+    if not isinstance(text, Sentence):
+        return text
+    return {
+        "msgid": text.msgid,
+        "plural": text.plural,
+        "count": text.count,
+        "values": {key: as_data(value) for key, value in text.values.items()},
+    }
+
+
+def from_data(data: str | dict) -> str:
+    """What ``as_data`` stored, as the sentence it was (a plain string stays a string)."""
+    if not isinstance(data, dict):
+        return data
+    values = {key: from_data(value) for key, value in (data.get("values") or {}).items()}
+    return Sentence(data["msgid"], values, data.get("plural"), data.get("count"))

@@ -39,10 +39,18 @@ def english_pieces() -> tuple[re.Pattern, ...]:
             parts = re.split(r"%\(\w+\)s", re.sub(r"<[^>]+>", "", message.id))
             for piece in parts:
                 piece = piece.strip(" ,.:;?")
+                words = re.findall(r"[A-Za-z]+", piece)
                 # In a message with values, a lone word between two of them ("to", "from" in
-                # "%(time)s from %(giver)s to %(getter)s") is a fragment: as a pattern it would
-                # find "to" or "from" in anything people typed, and "and" in "Give and Get".
-                if len(parts) > 1 and len(re.findall(r"[A-Za-z]+", piece)) < 2:
+                # "%(time)s from %(giver)s to %(getter)s"), or two lower-case ones ("instead of"),
+                # is a fragment: as a pattern it would find "to" or "instead of" in anything
+                # people typed, and "and" in "Give and Get".
+                if len(parts) > 1 and (
+                    len(words) < 2 or (len(words) < 3 and piece == piece.lower())
+                ):
+                    continue
+                # A lone lower-case word ("community", "peer") is a label inside a sentence, and
+                # a word people type ("the community kitchen"): the sentence around it is checked.
+                if re.fullmatch(r"[a-z]+", piece):
                     continue
                 if re.search(r"[A-Za-z]{2}", piece):
                     pieces.add(piece)

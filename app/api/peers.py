@@ -584,7 +584,7 @@ def create_version(data, plan_id):
     version = plans.revise_plan(
         db.session, actor=api_user(), plan_id=plan_id, details=_plan_details(data), now=utcnow()
     )
-    return {"version": version.number, "changes": version.changes}
+    return {"version": version.number, "changes": version.change_lines}
 
 
 class OutcomeAnswerSchema(Schema):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import User
 from ..clock import utcnow
 from ..extensions import db
+from ..wording import from_data
 
 SUPPORT_TYPES = ("talk", "support_planning", "accompany", "practical")
 MODES = ("in_person", "phone", "video")
@@ -322,7 +323,8 @@ class PlanVersion(db.Model):
     split_pence: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     started_without_money: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str] = mapped_column(Text, default="")
-    changes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # One line a change, each a plain message or a stored sentence (``app.wording.as_data``).
+    changes: Mapped[list[str | dict]] = mapped_column(JSON, default=list)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     signed_off_at: Mapped[datetime | None]
@@ -352,6 +354,11 @@ class PlanVersion(db.Model):
     @property
     def outcomes(self) -> list[str]:
         return [item.text for item in self.outcome_items]
+
+    @property
+    def change_lines(self) -> list[str]:
+        """What changed, one line a change: English as a string, wordable in any language."""
+        return [from_data(change) for change in self.changes or []]
 
 
 class PlanOutcome(db.Model):

@@ -26,6 +26,7 @@ from ..auth.permissions import coordinates_health_data
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..timebank import exchanges as timebank_exchanges
+from ..wording import N_, Sentence, as_data, said
 from . import conditions, profiles, referrals, wellbeing
 from .models import (
     GIVE_AND_GET_TYPES,
@@ -47,11 +48,6 @@ from .permissions import (
     can_write_plans,
     sees_organisation_queue,
 )
-
-
-def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
-    return text
-
 
 MAX_BUDGET_PENCE = 10_000_000_00  # ten million pounds a year: anything above is a typing error
 MAX_SUPPORTS = 50
@@ -244,11 +240,34 @@ def details_of(plan: SupportPlan) -> PlanDetails:
     )
 
 
-def _line_text(line) -> str:
+# How a version's change lines name a plan's codes (the English the lines have always used).
+MANAGEMENT_WORDS = {
+    "notional": N_("notional"),
+    "third_party": N_("third party"),
+    "direct_payment": N_("direct payment"),
+    "mixed": N_("mixed"),
+}
+GIVE_AND_GET_WORDS = {
+    "timebank": N_("timebank"),
+    "peer": N_("peer"),
+    "community": N_("community"),
+    "family": N_("family"),
+}
+
+
+def _line_text(line) -> Sentence:
     if line.kind == "paid":
-        pence = line.annual_pence or 0
-        return f"{line.description} (paid, £{pence // 100:,}.{pence % 100:02d} a year)"
-    return f"{line.description} ({line.type}, {line.hours_per_month} hours a month)"
+        return said(
+            N_("%(description)s (paid, %(amount)s a year)"),
+            description=line.description,
+            amount=_pounds(line.annual_pence or 0),
+        )
+    return said(
+        N_("%(description)s (%(type)s, %(hours)s hours a month)"),
+        description=line.description,
+        type=said(GIVE_AND_GET_WORDS.get(line.type, line.type)),
+        hours=line.hours_per_month,
+    )
 
 
 def _pounds(pence: int) -> str:
@@ -256,29 +275,50 @@ def _pounds(pence: int) -> str:
 
 
 def describe_changes(before: PlanDetails, after: PlanDetails) -> list[str]:
-    """What changed from one version to the next, in plain words, one line a change."""
+    """What changed from one version to the next, in plain words, one line a change: each a
+    ``Sentence`` (stored with ``as_data``) so the plan page says it in the reader's language."""
     changes: list[str] = []
     if before.budget_pence != after.budget_pence:
         changes.append(
-            f"Budget changed from {_pounds(before.budget_pence)} to "
-            f"{_pounds(after.budget_pence)} a year."
+            said(
+                N_("Budget changed from %(before)s to %(after)s a year."),
+                before=_pounds(before.budget_pence),
+                after=_pounds(after.budget_pence),
+            )
         )
     if before.management != after.management:
         changes.append(
-            f"Managed {after.management.replace('_', ' ')} instead of "
-            f"{before.management.replace('_', ' ')}."
+            said(
+                N_("Managed %(after)s instead of %(before)s."),
+                after=said(MANAGEMENT_WORDS.get(after.management, after.management)),
+                before=said(MANAGEMENT_WORDS.get(before.management, before.management)),
+            )
         )
     elif after.management == "mixed" and (before.split_pence or {}) != (after.split_pence or {}):
         changes.append(N_("The split of the mixed budget changed."))
     if before.started_without_money != after.started_without_money:
         changes.append(N_("Whether the plan starts without money changed."))
     old_outcomes, new_outcomes = list(before.outcomes), list(after.outcomes)
-    changes += [f"Outcome added: {o}" for o in new_outcomes if o not in old_outcomes]
-    changes += [f"Outcome taken out: {o}" for o in old_outcomes if o not in new_outcomes]
+    changes += [
+        said(N_("Outcome added: %(outcome)s"), outcome=o)
+        for o in new_outcomes
+        if o not in old_outcomes
+    ]
+    changes += [
+        said(N_("Outcome taken out: %(outcome)s"), outcome=o)
+        for o in old_outcomes
+        if o not in new_outcomes
+    ]
     old_lines = [_line_text(line) for line in before.supports]
     new_lines = [_line_text(line) for line in after.supports]
-    changes += [f"Support added: {t}" for t in new_lines if t not in old_lines]
-    changes += [f"Support taken out: {t}" for t in old_lines if t not in new_lines]
+    changes += [
+        said(N_("Support added: %(support)s"), support=t) for t in new_lines if t not in old_lines
+    ]
+    changes += [
+        said(N_("Support taken out: %(support)s"), support=t)
+        for t in old_lines
+        if t not in new_lines
+    ]
     return changes
 
 
@@ -325,7 +365,11 @@ def revise_plan(
     plan.outcomes = details.outcomes
     plan.supports = [_support(line) for line in details.supports]
     version = version_row_of(
-        plan, created_by_id=actor.id, created_at=now, reason=reason, changes=changes
+        plan,
+        created_by_id=actor.id,
+        created_at=now,
+        reason=reason,
+        changes=[as_data(change) for change in changes],
     )
     session.add(version)
     session.flush()
@@ -585,7 +629,7 @@ def version_history(session: Session, plan: SupportPlan) -> list[VersionView]:
             supports=list(row.supports),
             totals=_totals_of(row.supports),
             reason=row.reason,
-            changes=list(row.changes or []),
+            changes=row.change_lines,
             created_at=row.created_at,
             created_by_name=row.created_by.name if row.created_by else "",
             signed_off_at=row.signed_off_at,

@@ -76,3 +76,32 @@ def test_a_services_refusal_is_shown_in_urdu_on_the_form(client, session):
     assert "ملے جلے بجٹ کے حصوں کا مجموعہ پورے بجٹ کے برابر ہونا چاہیے۔" in page
     english = text_of(client.post("/plans/new", data=form))
     assert "The parts of a mixed budget must add up to the whole budget." in english
+
+
+def test_a_versions_change_lines_are_stored_as_sentences_and_read_in_either_language(app):
+    from dataclasses import replace
+
+    from flask_babel import force_locale
+
+    from app.i18n import translated
+    from app.peers.plans import PlanDetails, describe_changes
+    from app.wording import as_data, from_data
+
+    before = PlanDetails(member_id=1, budget_pence=500_000, outcomes=["Cook"])
+    after = replace(before, budget_pence=650_000, management="third_party", outcomes=["Walk"])
+    stored = [as_data(change) for change in describe_changes(before, after)]
+    lines = [from_data(change) for change in stored]
+    # The English (what the API sends, and what the page shows in English) is as it always was.
+    assert lines == [
+        "Budget changed from £5,000.00 to £6,500.00 a year.",
+        "Managed third party instead of notional.",
+        "Outcome added: Walk",
+        "Outcome taken out: Cook",
+    ]
+    with app.test_request_context(), force_locale("ur"):
+        urdu = [translated(line) for line in lines]
+    assert urdu[0] == "بجٹ سال میں £5,000.00 سے بدل کر £6,500.00 ہو گیا۔"
+    assert urdu[1] == "اب نوشنل کی بجائے تھرڈ پارٹی کے طور پر چلایا جاتا ہے۔"  # the codes too
+    assert urdu[2] == "نتیجہ شامل کیا گیا: Walk"  # what people typed stays as typed
+    with app.test_request_context(), force_locale("en_GB"):
+        assert [translated(line) for line in lines] == lines
