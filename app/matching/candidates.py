@@ -201,12 +201,17 @@ def _matchable(statement: Select) -> Select:
     return statement.where(PeerProfile.approved_at.is_not(None), PeerProfile.paused.is_(False))
 
 
-def _box(facts: ReferralFacts, km: float):
+def _box(
+    facts: ReferralFacts,
+    km: float,
+    easting=PostcodeCentroid.easting,
+    northing=PostcodeCentroid.northing,
+):
     e, n = facts.centroid
     metres = round(km * 1000)
     return and_(
-        PostcodeCentroid.easting.between(e - metres, e + metres),
-        PostcodeCentroid.northing.between(n - metres, n + metres),
+        easting.between(e - metres, e + metres),
+        northing.between(n - metres, n + metres),
     )
 
 
@@ -448,16 +453,24 @@ def _light_rows(session: Session, referral: Referral, facts: ReferralFacts) -> l
     index-driven queries rather than one over every peer of the organisation:
 
     - the peers sharing a group, found through ``member_condition.condition_code`` (a peer who
-      shares a code shares its group), each joined to their centroid by primary key; the box
-      and the rest of the prefilter are then applied to these few rows in memory;
-    - the peers within the box (5 km; 25 km with no group to go on), found through the
-      centroid's grid index and ``user_account.postcode``;
+      shares a code shares its group); the box and the rest of the prefilter are then applied
+      to these few rows in memory;
+    - the peers within the box (5 km; 25 km with no group to go on): a range on the profile's
+      copy of its grid point (``ix_peer_profile_grid``: organisation, easting, northing), so
+      no join to the member or the centroid table for any peer;
     - the peers of the referral's district whose postcode has no unit centroid.
 
-    Capacity is a grouped count of live matches, joined once."""
+    Capacity is a grouped count of the organisation's live matches, joined once."""
+    organisation_id = referral.organisation_id
     live = (
         select(Match.peer_profile_id, func.count().label("n"))
-        .where(Match.status.in_(LIVE_MATCH_STATUSES))
+        .where(
+            Match.status.in_(LIVE_MATCH_STATUSES),
+            # Only this organisation's peers' matches, not every live match there is.
+            Match.peer_profile_id.in_(
+                select(PeerProfile.id).where(PeerProfile.organisation_id == organisation_id)
+            ),
+        )
         .group_by(Match.peer_profile_id)
         .subquery("live")
     )
@@ -466,16 +479,14 @@ def _light_rows(session: Session, referral: Referral, facts: ReferralFacts) -> l
         return (
             select(
                 PeerProfile.id,
-                PostcodeCentroid.easting,
-                PostcodeCentroid.northing,
+                PeerProfile.grid_easting.label("easting"),
+                PeerProfile.grid_northing.label("northing"),
                 (code if code is not None else literal(False)).label("code"),
             )
             .select_from(PeerProfile)
-            .join(User, User.id == PeerProfile.member_id)
-            .outerjoin(PostcodeCentroid, PostcodeCentroid.postcode == User.postcode)
             .outerjoin(live, live.c.peer_profile_id == PeerProfile.id)
             .where(
-                PeerProfile.organisation_id == referral.organisation_id,
+                PeerProfile.organisation_id == organisation_id,
                 PeerProfile.approved_at.is_not(None),
                 ~PeerProfile.paused,
                 PeerProfile.member_id != referral.member_id,
@@ -518,13 +529,17 @@ def _light_rows(session: Session, referral: Referral, facts: ReferralFacts) -> l
             found[row.id] = _Light(row.id, row.easting, row.northing, False, False)
         return list(found.values())
     if locality:
-        box = _box(facts, NEAR_KM if facts.condition_groups else LOCALITY_BOX_KM)
-        queries = [base().where(box)]
+        km = NEAR_KM if facts.condition_groups else LOCALITY_BOX_KM
+        queries = [
+            base().where(_box(facts, km, PeerProfile.grid_easting, PeerProfile.grid_northing))
+        ]
         if facts.postcode:
             prefix = district(facts.postcode) + " "
             queries.append(
-                base().where(
-                    PostcodeCentroid.easting.is_(None),
+                base()
+                .join(User, User.id == PeerProfile.member_id)
+                .where(
+                    PeerProfile.grid_easting.is_(None),
                     User.postcode.between(prefix, prefix + "~"),
                 )
             )
