@@ -36,6 +36,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import ARRAY, Select, and_, any_, exists, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -292,34 +293,103 @@ def _links(session: Session, model, column, peer_ids) -> dict[int, list[str]]:
     return found
 
 
+def _with_links(statement: Select) -> Select:
+    """PostgreSQL: the peer rows statement with each peer's live-match count, declined
+    referrals, conditions (code, group and relationship: three arrays in the same order),
+    support types, modes and languages, the same values ``_load_peers`` reads on SQLite."""
+
+    def gathered(column, model, *where, order=None, join=None):
+        query = select(func.array_agg(aggregate_order_by(column, order) if order else column))
+        query = query.select_from(model)
+        if join is not None:
+            query = query.join(*join)
+        return query.where(*where).correlate(PeerProfile).scalar_subquery()
+
+    by_member = MemberCondition.member_id == PeerProfile.member_id
+    condition = (Condition, Condition.code == MemberCondition.condition_code)
+    live = (
+        select(func.count())
+        .select_from(Match)
+        .where(Match.peer_profile_id == PeerProfile.id, Match.status.in_(LIVE_MATCH_STATUSES))
+        .correlate(PeerProfile)
+        .scalar_subquery()
+    )
+    return statement.add_columns(
+        live.label("live_matches"),
+        gathered(
+            DeclinedPair.referral_id,
+            DeclinedPair,
+            DeclinedPair.peer_profile_id == PeerProfile.id,
+        ).label("declined"),
+        *(
+            gathered(
+                column, MemberCondition, by_member, order=MemberCondition.id, join=condition
+            ).label(name)
+            for name, column in (
+                ("condition_codes", MemberCondition.condition_code),
+                ("condition_groups", Condition.group),
+                ("condition_kinds", MemberCondition.relationship_kind),
+            )
+        ),
+        *(
+            gathered(column, model, model.peer_id == PeerProfile.id).label(name)
+            for name, model, column in (
+                ("support_type_codes", PeerSupportType, PeerSupportType.code),
+                ("mode_codes", PeerMode, PeerMode.code),
+                ("language_names", PeerLanguage, PeerLanguage.language),
+            )
+        ),
+    )
+
+
 def _load_peers(
     session: Session, statement: Select, unplaced: set[int] | None = None
 ) -> list[PeerFacts]:
-    """PeerFacts for every peer the statement selects, in a fixed number of queries.
-    ``unplaced`` collects the ids of peers whose postcode has no unit centroid."""
-    rows = session.execute(statement).all()
-    if unplaced is not None:
-        unplaced.update(row.id for row in rows if row.easting is None)
-    if not rows:
-        return []
-    # The ids as lists (re-running the candidate statement as a subquery six times cost more
-    # than sending them), in chunks small enough for SQLite's bound-parameter limit.
-    size = 30_000 if session.get_bind().dialect.name == "postgresql" else 900
+    """PeerFacts for every peer the statement selects, in a fixed number of queries: one on
+    PostgreSQL, seven on SQLite. ``unplaced`` collects the ids of peers whose postcode has no
+    unit centroid."""
     live: dict[int, int] = {}
     declined: dict[int, set[int]] = {}
     conditions: dict[int, list[tuple[str, str, str]]] = {}
     support_types: dict[int, list[str]] = {}
     modes: dict[int, list[str]] = {}
     languages: dict[int, list[str]] = {}
-    for start in range(0, len(rows), size):
-        chunk = rows[start : start + size]
-        ids = [row.id for row in chunk]
-        live.update(_live_counts(session, ids))
-        declined.update(_declined(session, ids))
-        conditions.update(_conditions_by_member(session, [row.member_id for row in chunk]))
-        support_types.update(_links(session, PeerSupportType, PeerSupportType.code, ids))
-        modes.update(_links(session, PeerMode, PeerMode.code, ids))
-        languages.update(_links(session, PeerLanguage, PeerLanguage.language, ids))
+    if session.get_bind().dialect.name == "postgresql":
+        # Each peer's links as arrays in the same row (correlated subqueries, each an index
+        # lookup): one round trip where seven were, and a round trip is what a list waits on.
+        rows = session.execute(_with_links(statement)).all()
+        for row in rows:
+            live[row.id] = row.live_matches
+            declined[row.id] = set(row.declined or ())
+            conditions[row.member_id] = list(
+                zip(
+                    row.condition_codes or (),
+                    row.condition_groups or (),
+                    row.condition_kinds or (),
+                    strict=True,
+                )
+            )
+            support_types[row.id] = row.support_type_codes or []
+            modes[row.id] = row.mode_codes or []
+            languages[row.id] = row.language_names or []
+    else:
+        rows = session.execute(statement).all()
+        # The ids as lists (re-running the candidate statement as a subquery six times cost
+        # more than sending them), in chunks small enough for SQLite's bound-parameter limit.
+        size = 900
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            ids = [row.id for row in chunk]
+            live.update(_live_counts(session, ids))
+            declined.update(_declined(session, ids))
+            conditions.update(_conditions_by_member(session, [row.member_id for row in chunk]))
+            support_types.update(_links(session, PeerSupportType, PeerSupportType.code, ids))
+            modes.update(_links(session, PeerMode, PeerMode.code, ids))
+            languages.update(_links(session, PeerLanguage, PeerLanguage.language, ids))
+    if unplaced is not None:
+        unplaced.update(row.id for row in rows if row.easting is None)
+    if not rows:
+        return []
     # Postcodes without a unit centroid fall back to their sector's or district's.
     missing = {row.postcode for row in rows if row.easting is None and row.postcode}
     fallback = centroids_for(session, missing) if missing else {}
@@ -688,27 +758,59 @@ class Pool:
     by_group: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     by_code: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     unplaced: set[int] = field(default_factory=set)  # no unit centroid of their own
-    # Each grid cell's peers placed by their own unit centroid, as (id, easting, northing).
+    # Each grid cell's (``CELL_KM`` square) peers placed by their own unit centroid, as
+    # (id, easting, northing): all of them, and those of each condition group.
     cell_points: dict[tuple[int, int], list[tuple[int, int, int]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    group_cells: dict[str, dict[tuple[int, int], list[tuple[int, int, int]]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
     by_district: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    # The near box's width: a near box spans at most 3 × 3 cells, and a wide box's peers are
+    # looked for only among the referral's groups' cells, so few points are looked at that the
+    # prefilter then drops.
+    CELL_KM = NEAR_KM
 
     @classmethod
     def of(cls, peers: Iterable[PeerFacts], unplaced: Iterable[int] = ()) -> Pool:
         pool = cls({peer.id: peer for peer in peers}, unplaced=set(unplaced))
-        cell = LOCALITY_BOX_KM * 1000
+        cell = cls.CELL_KM * 1000
         for peer in pool.peers.values():
-            for group in peer.own_condition_groups | peer.carer_condition_groups:
+            groups = peer.own_condition_groups | peer.carer_condition_groups
+            for group in groups:
                 pool.by_group[group].add(peer.id)
             for code in peer.own_condition_codes | peer.carer_condition_codes:
                 pool.by_code[code].add(peer.id)
             if peer.centroid is not None and peer.id not in pool.unplaced:
                 key = (peer.centroid[0] // cell, peer.centroid[1] // cell)
-                pool.cell_points[key].append((peer.id, *peer.centroid))
+                point = (peer.id, *peer.centroid)
+                pool.cell_points[key].append(point)
+                for group in groups:
+                    pool.group_cells[group][key].append(point)
             if peer.postcode:
                 pool.by_district[district(peer.postcode)].add(peer.id)
         return pool
+
+    @classmethod
+    def _within(
+        cls,
+        cells: dict[tuple[int, int], list[tuple[int, int, int]]],
+        centre: tuple[int, int],
+        metres: int,
+        into: set[int],
+    ) -> None:
+        """Add to ``into`` the ids of ``cells``' points within ``metres`` of ``centre`` on both
+        axes (the query's box: ``between``, so the edges count)."""
+        cell = cls.CELL_KM * 1000
+        e, n = centre
+        rows = range((n - metres) // cell, (n + metres) // cell + 1)
+        for x in range((e - metres) // cell, (e + metres) // cell + 1):
+            for y in rows:
+                for peer_id, px, py in cells.get((x, y), ()):
+                    if -metres <= px - e <= metres and -metres <= py - n <= metres:
+                        into.add(peer_id)
 
     def considered(self, facts: ReferralFacts) -> list[PeerFacts]:
         """The same peers ``_prefilter`` keeps, from memory."""
@@ -730,18 +832,16 @@ class Pool:
         locality = not engine.remote_only(facts)
         unplaced: set[int] = set()
         if locality and facts.centroid is not None:
-            cell = wide = LOCALITY_BOX_KM * 1000
-            near = NEAR_KM * 1000
-            e, n = facts.centroid
-            by_group = bool(facts.condition_groups)
-            for x in range((e - wide) // cell, (e + wide) // cell + 1):
-                for y in range((n - wide) // cell, (n + wide) // cell + 1):
-                    for peer_id, px, py in self.cell_points.get((x, y), ()):
-                        dx, dy = abs(px - e), abs(py - n)
-                        if dx <= near and dy <= near:
-                            chosen.add(peer_id)
-                        elif dx <= wide and dy <= wide and (not by_group or peer_id in grouped):
-                            chosen.add(peer_id)
+            wide, near = LOCALITY_BOX_KM * 1000, NEAR_KM * 1000
+            # Anyone within the near box; within the wide box, those sharing a group (anyone,
+            # when the referral has no group to go on).
+            self._within(self.cell_points, facts.centroid, near, chosen)
+            if facts.condition_groups:
+                for group in facts.condition_groups:
+                    if group in self.group_cells:
+                        self._within(self.group_cells[group], facts.centroid, wide, chosen)
+            else:
+                self._within(self.cell_points, facts.centroid, wide, chosen)
             unplaced = grouped & self.unplaced
         elif facts.condition_groups:
             chosen |= grouped
