@@ -36,7 +36,6 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import ARRAY, Select, and_, any_, exists, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -293,103 +292,34 @@ def _links(session: Session, model, column, peer_ids) -> dict[int, list[str]]:
     return found
 
 
-def _with_links(statement: Select) -> Select:
-    """PostgreSQL: the peer rows statement with each peer's live-match count, declined
-    referrals, conditions (code, group and relationship: three arrays in the same order),
-    support types, modes and languages, the same values ``_load_peers`` reads on SQLite."""
-
-    def gathered(column, model, *where, order=None, join=None):
-        query = select(func.array_agg(aggregate_order_by(column, order) if order else column))
-        query = query.select_from(model)
-        if join is not None:
-            query = query.join(*join)
-        return query.where(*where).correlate(PeerProfile).scalar_subquery()
-
-    by_member = MemberCondition.member_id == PeerProfile.member_id
-    condition = (Condition, Condition.code == MemberCondition.condition_code)
-    live = (
-        select(func.count())
-        .select_from(Match)
-        .where(Match.peer_profile_id == PeerProfile.id, Match.status.in_(LIVE_MATCH_STATUSES))
-        .correlate(PeerProfile)
-        .scalar_subquery()
-    )
-    return statement.add_columns(
-        live.label("live_matches"),
-        gathered(
-            DeclinedPair.referral_id,
-            DeclinedPair,
-            DeclinedPair.peer_profile_id == PeerProfile.id,
-        ).label("declined"),
-        *(
-            gathered(
-                column, MemberCondition, by_member, order=MemberCondition.id, join=condition
-            ).label(name)
-            for name, column in (
-                ("condition_codes", MemberCondition.condition_code),
-                ("condition_groups", Condition.group),
-                ("condition_kinds", MemberCondition.relationship_kind),
-            )
-        ),
-        *(
-            gathered(column, model, model.peer_id == PeerProfile.id).label(name)
-            for name, model, column in (
-                ("support_type_codes", PeerSupportType, PeerSupportType.code),
-                ("mode_codes", PeerMode, PeerMode.code),
-                ("language_names", PeerLanguage, PeerLanguage.language),
-            )
-        ),
-    )
-
-
 def _load_peers(
     session: Session, statement: Select, unplaced: set[int] | None = None
 ) -> list[PeerFacts]:
-    """PeerFacts for every peer the statement selects, in a fixed number of queries: one on
-    PostgreSQL, seven on SQLite. ``unplaced`` collects the ids of peers whose postcode has no
-    unit centroid."""
+    """PeerFacts for every peer the statement selects, in a fixed number of queries.
+    ``unplaced`` collects the ids of peers whose postcode has no unit centroid."""
+    rows = session.execute(statement).all()
+    if unplaced is not None:
+        unplaced.update(row.id for row in rows if row.easting is None)
+    if not rows:
+        return []
+    # The ids as lists (re-running the candidate statement as a subquery six times cost more
+    # than sending them), in chunks small enough for SQLite's bound-parameter limit.
+    size = 30_000 if session.get_bind().dialect.name == "postgresql" else 900
     live: dict[int, int] = {}
     declined: dict[int, set[int]] = {}
     conditions: dict[int, list[tuple[str, str, str]]] = {}
     support_types: dict[int, list[str]] = {}
     modes: dict[int, list[str]] = {}
     languages: dict[int, list[str]] = {}
-    if session.get_bind().dialect.name == "postgresql":
-        # Each peer's links as arrays in the same row (correlated subqueries, each an index
-        # lookup): one round trip where seven were, and a round trip is what a list waits on.
-        rows = session.execute(_with_links(statement)).all()
-        for row in rows:
-            live[row.id] = row.live_matches
-            declined[row.id] = set(row.declined or ())
-            conditions[row.member_id] = list(
-                zip(
-                    row.condition_codes or (),
-                    row.condition_groups or (),
-                    row.condition_kinds or (),
-                    strict=True,
-                )
-            )
-            support_types[row.id] = row.support_type_codes or []
-            modes[row.id] = row.mode_codes or []
-            languages[row.id] = row.language_names or []
-    else:
-        rows = session.execute(statement).all()
-        # The ids as lists (re-running the candidate statement as a subquery six times cost
-        # more than sending them), in chunks small enough for SQLite's bound-parameter limit.
-        size = 900
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            ids = [row.id for row in chunk]
-            live.update(_live_counts(session, ids))
-            declined.update(_declined(session, ids))
-            conditions.update(_conditions_by_member(session, [row.member_id for row in chunk]))
-            support_types.update(_links(session, PeerSupportType, PeerSupportType.code, ids))
-            modes.update(_links(session, PeerMode, PeerMode.code, ids))
-            languages.update(_links(session, PeerLanguage, PeerLanguage.language, ids))
-    if unplaced is not None:
-        unplaced.update(row.id for row in rows if row.easting is None)
-    if not rows:
-        return []
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        ids = [row.id for row in chunk]
+        live.update(_live_counts(session, ids))
+        declined.update(_declined(session, ids))
+        conditions.update(_conditions_by_member(session, [row.member_id for row in chunk]))
+        support_types.update(_links(session, PeerSupportType, PeerSupportType.code, ids))
+        modes.update(_links(session, PeerMode, PeerMode.code, ids))
+        languages.update(_links(session, PeerLanguage, PeerLanguage.language, ids))
     # Postcodes without a unit centroid fall back to their sector's or district's.
     missing = {row.postcode for row in rows if row.easting is None and row.postcode}
     fallback = centroids_for(session, missing) if missing else {}
