@@ -201,12 +201,17 @@ def _matchable(statement: Select) -> Select:
     return statement.where(PeerProfile.approved_at.is_not(None), PeerProfile.paused.is_(False))
 
 
-def _box(facts: ReferralFacts, km: float):
+def _box(
+    facts: ReferralFacts,
+    km: float,
+    easting=PostcodeCentroid.easting,
+    northing=PostcodeCentroid.northing,
+):
     e, n = facts.centroid
     metres = round(km * 1000)
     return and_(
-        PostcodeCentroid.easting.between(e - metres, e + metres),
-        PostcodeCentroid.northing.between(n - metres, n + metres),
+        easting.between(e - metres, e + metres),
+        northing.between(n - metres, n + metres),
     )
 
 
@@ -448,16 +453,24 @@ def _light_rows(session: Session, referral: Referral, facts: ReferralFacts) -> l
     index-driven queries rather than one over every peer of the organisation:
 
     - the peers sharing a group, found through ``member_condition.condition_code`` (a peer who
-      shares a code shares its group), each joined to their centroid by primary key; the box
-      and the rest of the prefilter are then applied to these few rows in memory;
-    - the peers within the box (5 km; 25 km with no group to go on), found through the
-      centroid's grid index and ``user_account.postcode``;
+      shares a code shares its group); the box and the rest of the prefilter are then applied
+      to these few rows in memory;
+    - the peers within the box (5 km; 25 km with no group to go on): a range on the profile's
+      copy of its grid point (``ix_peer_profile_grid``: organisation, easting, northing), so
+      no join to the member or the centroid table for any peer;
     - the peers of the referral's district whose postcode has no unit centroid.
 
-    Capacity is a grouped count of live matches, joined once."""
+    Capacity is a grouped count of the organisation's live matches, joined once."""
+    organisation_id = referral.organisation_id
     live = (
         select(Match.peer_profile_id, func.count().label("n"))
-        .where(Match.status.in_(LIVE_MATCH_STATUSES))
+        .where(
+            Match.status.in_(LIVE_MATCH_STATUSES),
+            # Only this organisation's peers' matches, not every live match there is.
+            Match.peer_profile_id.in_(
+                select(PeerProfile.id).where(PeerProfile.organisation_id == organisation_id)
+            ),
+        )
         .group_by(Match.peer_profile_id)
         .subquery("live")
     )
@@ -466,16 +479,14 @@ def _light_rows(session: Session, referral: Referral, facts: ReferralFacts) -> l
         return (
             select(
                 PeerProfile.id,
-                PostcodeCentroid.easting,
-                PostcodeCentroid.northing,
+                PeerProfile.grid_easting.label("easting"),
+                PeerProfile.grid_northing.label("northing"),
                 (code if code is not None else literal(False)).label("code"),
             )
             .select_from(PeerProfile)
-            .join(User, User.id == PeerProfile.member_id)
-            .outerjoin(PostcodeCentroid, PostcodeCentroid.postcode == User.postcode)
             .outerjoin(live, live.c.peer_profile_id == PeerProfile.id)
             .where(
-                PeerProfile.organisation_id == referral.organisation_id,
+                PeerProfile.organisation_id == organisation_id,
                 PeerProfile.approved_at.is_not(None),
                 ~PeerProfile.paused,
                 PeerProfile.member_id != referral.member_id,
@@ -518,13 +529,17 @@ def _light_rows(session: Session, referral: Referral, facts: ReferralFacts) -> l
             found[row.id] = _Light(row.id, row.easting, row.northing, False, False)
         return list(found.values())
     if locality:
-        box = _box(facts, NEAR_KM if facts.condition_groups else LOCALITY_BOX_KM)
-        queries = [base().where(box)]
+        km = NEAR_KM if facts.condition_groups else LOCALITY_BOX_KM
+        queries = [
+            base().where(_box(facts, km, PeerProfile.grid_easting, PeerProfile.grid_northing))
+        ]
         if facts.postcode:
             prefix = district(facts.postcode) + " "
             queries.append(
-                base().where(
-                    PostcodeCentroid.easting.is_(None),
+                base()
+                .join(User, User.id == PeerProfile.member_id)
+                .where(
+                    PeerProfile.grid_easting.is_(None),
                     User.postcode.between(prefix, prefix + "~"),
                 )
             )
@@ -673,27 +688,59 @@ class Pool:
     by_group: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     by_code: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     unplaced: set[int] = field(default_factory=set)  # no unit centroid of their own
-    # Each grid cell's peers placed by their own unit centroid, as (id, easting, northing).
+    # Each grid cell's (``CELL_KM`` square) peers placed by their own unit centroid, as
+    # (id, easting, northing): all of them, and those of each condition group.
     cell_points: dict[tuple[int, int], list[tuple[int, int, int]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    group_cells: dict[str, dict[tuple[int, int], list[tuple[int, int, int]]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
     by_district: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    # The near box's width: a near box spans at most 3 × 3 cells, and a wide box's peers are
+    # looked for only among the referral's groups' cells, so few points are looked at that the
+    # prefilter then drops.
+    CELL_KM = NEAR_KM
 
     @classmethod
     def of(cls, peers: Iterable[PeerFacts], unplaced: Iterable[int] = ()) -> Pool:
         pool = cls({peer.id: peer for peer in peers}, unplaced=set(unplaced))
-        cell = LOCALITY_BOX_KM * 1000
+        cell = cls.CELL_KM * 1000
         for peer in pool.peers.values():
-            for group in peer.own_condition_groups | peer.carer_condition_groups:
+            groups = peer.own_condition_groups | peer.carer_condition_groups
+            for group in groups:
                 pool.by_group[group].add(peer.id)
             for code in peer.own_condition_codes | peer.carer_condition_codes:
                 pool.by_code[code].add(peer.id)
             if peer.centroid is not None and peer.id not in pool.unplaced:
                 key = (peer.centroid[0] // cell, peer.centroid[1] // cell)
-                pool.cell_points[key].append((peer.id, *peer.centroid))
+                point = (peer.id, *peer.centroid)
+                pool.cell_points[key].append(point)
+                for group in groups:
+                    pool.group_cells[group][key].append(point)
             if peer.postcode:
                 pool.by_district[district(peer.postcode)].add(peer.id)
         return pool
+
+    @classmethod
+    def _within(
+        cls,
+        cells: dict[tuple[int, int], list[tuple[int, int, int]]],
+        centre: tuple[int, int],
+        metres: int,
+        into: set[int],
+    ) -> None:
+        """Add to ``into`` the ids of ``cells``' points within ``metres`` of ``centre`` on both
+        axes (the query's box: ``between``, so the edges count)."""
+        cell = cls.CELL_KM * 1000
+        e, n = centre
+        rows = range((n - metres) // cell, (n + metres) // cell + 1)
+        for x in range((e - metres) // cell, (e + metres) // cell + 1):
+            for y in rows:
+                for peer_id, px, py in cells.get((x, y), ()):
+                    if -metres <= px - e <= metres and -metres <= py - n <= metres:
+                        into.add(peer_id)
 
     def considered(self, facts: ReferralFacts) -> list[PeerFacts]:
         """The same peers ``_prefilter`` keeps, from memory."""
@@ -715,18 +762,16 @@ class Pool:
         locality = not engine.remote_only(facts)
         unplaced: set[int] = set()
         if locality and facts.centroid is not None:
-            cell = wide = LOCALITY_BOX_KM * 1000
-            near = NEAR_KM * 1000
-            e, n = facts.centroid
-            by_group = bool(facts.condition_groups)
-            for x in range((e - wide) // cell, (e + wide) // cell + 1):
-                for y in range((n - wide) // cell, (n + wide) // cell + 1):
-                    for peer_id, px, py in self.cell_points.get((x, y), ()):
-                        dx, dy = abs(px - e), abs(py - n)
-                        if dx <= near and dy <= near:
-                            chosen.add(peer_id)
-                        elif dx <= wide and dy <= wide and (not by_group or peer_id in grouped):
-                            chosen.add(peer_id)
+            wide, near = LOCALITY_BOX_KM * 1000, NEAR_KM * 1000
+            # Anyone within the near box; within the wide box, those sharing a group (anyone,
+            # when the referral has no group to go on).
+            self._within(self.cell_points, facts.centroid, near, chosen)
+            if facts.condition_groups:
+                for group in facts.condition_groups:
+                    if group in self.group_cells:
+                        self._within(self.group_cells[group], facts.centroid, wide, chosen)
+            else:
+                self._within(self.cell_points, facts.centroid, wide, chosen)
             unplaced = grouped & self.unplaced
         elif facts.condition_groups:
             chosen |= grouped

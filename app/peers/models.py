@@ -173,6 +173,12 @@ class PeerProfile(db.Model):
     source: Mapped[str] = mapped_column(String(20), default="coordinator")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The member's unit postcode centroid (National Grid metres), None when it has none: a copy
+    # for the candidate query's indexed bounding box, kept in step by the matching layer
+    # (``app.matching.models``: a flush hook, and a refresh after every bulk centroid load).
+    # Never set it here; facts and hard rules read the centroid itself.
+    grid_easting: Mapped[int | None] = mapped_column(deferred=True)
+    grid_northing: Mapped[int | None] = mapped_column(deferred=True)
 
     member: Mapped[User] = relationship(foreign_keys=[member_id])
     support_type_rows: Mapped[list[PeerSupportType]] = relationship(
@@ -201,6 +207,15 @@ class PeerProfile(db.Model):
         Index(
             "ix_peer_profile_matchable",
             "organisation_id",
+            sqlite_where=text("approved_at IS NOT NULL AND NOT paused"),
+            postgresql_where=text("approved_at IS NOT NULL AND NOT paused"),
+        ),
+        # The candidate query's bounding box: a range on easting, northing checked in the index.
+        Index(
+            "ix_peer_profile_grid",
+            "organisation_id",
+            "grid_easting",
+            "grid_northing",
             sqlite_where=text("approved_at IS NOT NULL AND NOT paused"),
             postgresql_where=text("approved_at IS NOT NULL AND NOT paused"),
         ),
