@@ -2,7 +2,7 @@
 with the Urdu name of every shipped one
 
 Revision ID: 0019_translatable_names
-Revises: 0017_privacy
+Revises: 0018_peer_grid
 Create Date: 2026-12-01 15:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_translatable_names"
-down_revision = "0017_privacy"
+down_revision = "0018_peer_grid"
 branch_labels = None
 depends_on = None
 
