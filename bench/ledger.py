@@ -6,7 +6,7 @@ in the same run as PostgreSQL's own pgbench on the same machine (RECIPES.md, "Be
 What it does, in order:
 
 1. creates a fresh database (giveandget_bench), runs the migrations and seeds one organisation
-   (balance limits -10,000 h / +10,000 h, the widest the app allows), N members, a coordinator
+   (balance limits -200 h / +1,000 h, the widest the app allows), N members, a coordinator
    and an API token for everyone;
 2. serves wsgi:app with gunicorn (gthread) against it and waits for /healthz;
 3. drives exchanges with concurrent clients (separate processes by default, each with one
@@ -287,7 +287,7 @@ def migrate_and_seed(database_url: str, members: int) -> tuple[list[tuple[int, s
             db.session,
             actor=None,
             name="Bench Timebank",
-            min_balance_minutes=-auth.LIMIT_MINUTES_BOUND,
+            min_balance_minutes=-auth.MIN_BALANCE_BOUND_MINUTES,
             max_balance_minutes=auth.LIMIT_MINUTES_BOUND,
         )
         coordinator = auth.create_member(
