@@ -130,7 +130,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_integrity_error(error: IntegrityError):
         # Only a race gets here: services check first, and the database has the last word.
         db.session.rollback()
-        message = "That clashed with another change made at the same moment. Please try again."
+        message = N_("That clashed with another change made at the same moment. Please try again.")
         if wants_json():
             return json_error(409, "conflict", message)
         return _html_error(409, message)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .language import N_
+
 
 class DomainError(Exception):
-    """A rule of the domain said no. ``code`` is stable; ``message`` is plain English."""
+    """A rule of the domain said no. ``code`` is stable; ``message`` is plain English (marked
+    with ``N_`` where it is written, so a page shows it translated: ``app.i18n.translated``)."""
 
     status = 422
     code = "invalid"
@@ -43,7 +46,7 @@ class NotFound(DomainError):
     status = 404
     code = "not_found"
 
-    def __init__(self, message: str = "We could not find that.", **kwargs: Any) -> None:
+    def __init__(self, message: str = N_("We could not find that."), **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
 
 
@@ -51,7 +54,7 @@ class Forbidden(DomainError):
     status = 403
     code = "forbidden"
 
-    def __init__(self, message: str = "You do not have permission to do that.", **kwargs: Any):
+    def __init__(self, message: str = N_("You do not have permission to do that."), **kwargs: Any):
         super().__init__(message, **kwargs)
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.utils import unset_value
 from wtforms.validators import StopValidation
 
 from .errors import Conflict, DomainError
+from .i18n import translated
+from .language import N_
 
 
 def show_domain_error(
@@ -26,17 +30,24 @@ def show_domain_error(
     ``messages`` gives plainer words for a field than the API's. When no named field is on the
     form the error's own message goes to the top; otherwise the messages for fields the form
     lacks do. A conflict's own message always goes to the top too (it says what clashed).
+    Every message is shown in the page's language when the catalogue has it (``N_``/``_l``
+    where it was written).
     """
+
+    def worded(why) -> str:  # a lazy string (``_l``) becomes text; a ``Sentence`` stays one
+        return translated(why if isinstance(why, str) else str(why))
+
     fields = {
-        (rename or {}).get(name, name): (messages or {}).get(name, why)
+        (rename or {}).get(name, name): worded((messages or {}).get(name, why))
         for name, why in error.fields.items()
     }
     placed = {name: message for name, message in fields.items() if name in form}
     for name, message in placed.items():
         form[name].errors = [*form[name].errors, message]
-    top = [error.message] if not placed else [m for n, m in fields.items() if n not in placed]
+    message = translated(error.message)
+    top = [message] if not placed else [m for n, m in fields.items() if n not in placed]
     if isinstance(error, Conflict):
-        top.append(error.message)
+        top.append(message)
     for message in top:
         if message not in form.form_errors:
             form.form_errors.append(message)
@@ -46,7 +57,7 @@ MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000
 
 
-def id_arg(name: str, message: str = "We could not find that.") -> int | None:
+def id_arg(name: str, message: str = N_("We could not find that.")) -> int | None:
     """An id from the query string, or None when absent; nonsense is simply not found (404)."""
     from flask import request
 
@@ -77,12 +88,24 @@ def is_whole_number(text: str) -> bool:
 
 DATE_PARTS = ("day", "month", "year")
 
+# What a date is missing, in whole sentences (a language may say each its own way).
+MISSING_PARTS = {
+    ("day",): N_("%(noun)s must include a day."),
+    ("month",): N_("%(noun)s must include a month."),
+    ("year",): N_("%(noun)s must include a year."),
+    ("day", "month"): N_("%(noun)s must include a day and a month."),
+    ("day", "year"): N_("%(noun)s must include a day and a year."),
+    ("month", "year"): N_("%(noun)s must include a month and a year."),
+}
+
 
 class DateInputField(Field):
     """The GOV.UK date input: three boxes named ``<name>-day``, ``<name>-month``, ``<name>-year``.
 
     ``parts`` keeps what was typed (so a mistake is shown back as typed) and ``error_parts``
     says which boxes to highlight. With ``required=False`` all three empty means "no date".
+    ``noun`` and ``required_message`` are marked with ``_l`` by the form that gives them; the
+    messages are made in the page's language.
     """
 
     def __init__(
@@ -90,9 +113,9 @@ class DateInputField(Field):
         label=None,
         validators=None,
         *,
-        noun="The date",
+        noun=_l("The date"),
         required=True,
-        required_message="Enter the date it happened, for example 27 3 2025.",
+        required_message=_l("Enter the date it happened, for example 27 3 2025."),
         **kwargs,
     ):
         super().__init__(label, validators, **kwargs)
@@ -123,7 +146,7 @@ class DateInputField(Field):
         self.data = self._parse()
 
     def _fail(self, message: str, parts: tuple[str, ...]) -> None:
-        self._problem = message
+        self._problem = str(message)
         self.error_parts = parts
 
     def _parse(self) -> date | None:
@@ -132,22 +155,25 @@ class DateInputField(Field):
             if self.required:
                 self._fail(self.required_message, DATE_PARTS)
             return None
+        noun = str(self.noun)
         if missing:
-            self._fail(f"{self.noun} must include a {' and a '.join(missing)}.", missing)
+            self._fail(_(MISSING_PARTS[missing], noun=noun), missing)
             return None
         not_numbers = tuple(part for part in DATE_PARTS if not is_whole_number(self.parts[part]))
         if not_numbers:
-            self._fail(f"{self.noun} must be a real date, written in numbers.", not_numbers)
+            self._fail(
+                _("%(noun)s must be a real date, written in numbers.", noun=noun), not_numbers
+            )
             return None
         if len(self.parts["year"]) != 4:
-            self._fail("The year must include 4 numbers, like 2025.", ("year",))
+            self._fail(_("The year must include 4 numbers, like 2025."), ("year",))
             return None
         day, month, year = (int(self.parts[part]) for part in DATE_PARTS)
         try:
             return date(year, month, day)
         except (ValueError, OverflowError):
             self._fail(
-                f"{self.noun} must be a real date.",
+                _("%(noun)s must be a real date.", noun=noun),
                 ("month",) if not 1 <= month <= 12 else ("day",),
             )
             return None

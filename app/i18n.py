@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.lists import format_list
 from flask import Flask, request, session
 from flask_babel import Babel, get_locale, get_translations, refresh
 from flask_login import current_user
 
 from config import BASE_DIR
+
+from .wording import Listed, Sentence
 
 SOURCE_LOCALE = "en_GB"
 SESSION_KEY = "locale"
@@ -60,11 +63,38 @@ def current_language() -> Language:
     return LANGUAGES.get(code, LANGUAGES[SOURCE_LOCALE])
 
 
+# Babel's list patterns for a ``Listed``'s joins ("unit" lacks Urdu's patterns, so commas are
+# the standard "and" list outside English).
+LIST_STYLES = {"and": "standard", "or": "or", "comma": "standard"}
+
+
 def translated(text: str) -> str:
-    """A message made elsewhere (an error's, an audit event's words) in the page's language when
-    the catalogue has it (marked where it is written with ``N_``), else as it is. Never
-    %-formatted, so a message holding "%" is safe."""
-    return get_translations().gettext(text) if text else text
+    """A message made elsewhere (an error's, an audit event's, a matching reason's words) in the
+    page's language when the catalogue has it, else as it is.
+
+    A plain message (marked where it is written with ``N_``) is looked up whole and never
+    %-formatted, so a message holding "%" is safe. A ``Sentence`` (``app.wording``) is translated
+    whole by its message id (and plural form), then its values are put in, lists joined as the
+    language joins them; a sentence the catalogue lacks stays the English it was written as."""
+    if not text:
+        return text
+    translations = get_translations()
+    if not isinstance(text, Sentence):
+        return translations.gettext(text)
+    if text.plural is None:
+        wording = translations.gettext(text.msgid)
+    else:
+        wording = translations.ngettext(text.msgid, text.plural, text.count or 0)
+    if wording in (text.msgid, text.plural):
+        return str(text)
+    locale = get_locale()
+    values = {
+        key: format_list(list(value), style=LIST_STYLES[value.style], locale=locale)
+        if isinstance(value, Listed)
+        else value
+        for key, value in text.values.items()
+    }
+    return wording % values if values else wording
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "marked, translated later"

@@ -6,6 +6,7 @@ from .auth.models import ApiToken, Organisation, SignInAttempt, User, UserToken 
 from .jobs.models import ReminderSent  # noqa: F401
 from .mail import OutboxEmail  # noqa: F401
 from .matching.models import DeclinedPair, Match, MatchCheckIn, PostcodeCentroid  # noqa: F401
+from .names import NameTranslation  # noqa: F401
 from .notifications.models import Notification, NotificationPreference  # noqa: F401
 from .peers.models import (  # noqa: F401
     Condition,

@@ -22,6 +22,7 @@ from .clock import utcnow
 from .errors import Conflict, DomainError, ValidationFailed, is_retryable
 from .extensions import db
 from .forms import show_domain_error
+from .i18n import translated
 from .mail import flush_outbox_after_commit
 
 T = TypeVar("T")
@@ -74,7 +75,7 @@ def attempt(
             if form is not None:
                 show_domain_error(form, error, rename=rename, messages=messages)
             if banner:
-                flash(error.message, "error")
+                flash(translated(error.message), "error")
             return Outcome(error=error)
         except BaseException:
             db.session.rollback()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from .language import N_
+
 # The published UK pattern (BS 7666), applied to the compact upper-case form.
 _A1 = "[A-PR-UWYZ]"  # first letter: never Q, V or X
 _A2 = "[A-HK-Y]"  # second letter: never I, J or Z
@@ -26,7 +28,7 @@ def normalise_postcode(raw: str) -> str:
     """``ls62ab`` → ``LS6 2AB``; raises InvalidPostcode for anything that is not a postcode."""
     compact = re.sub(r"\s+", "", raw or "").upper()
     if not _PATTERN.match(compact):
-        raise InvalidPostcode("Enter a real UK postcode, like LS6 2AB.")
+        raise InvalidPostcode(N_("Enter a real UK postcode, like LS6 2AB."))
     return f"{compact[:-3]} {compact[-3:]}"
 
 

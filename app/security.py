@@ -26,6 +26,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .auth.acting import ACTING_KEY
 from .extensions import db, login_manager
+from .language import N_
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -177,8 +178,8 @@ def register_security(app: Flask) -> None:
             if where is not None:
                 field = where.split(".")[0]
                 raise ValidationFailed(
-                    "Remove the invalid character from what you typed.",
-                    fields={field: "This contains a character that cannot be saved."},
+                    N_("Remove the invalid character from what you typed."),
+                    fields={field: N_("This contains a character that cannot be saved.")},
                 )
         return None
 

@@ -31,6 +31,7 @@ from app.clock import london_date, utcnow
 from app.jobs.models import ReminderSent
 from app.mail import OutboxEmail
 from app.matching.models import DeclinedPair, Match, MatchCheckIn, PostcodeCentroid
+from app.names import CONDITION, NameTranslation
 from app.notifications.models import Notification, NotificationPreference
 from app.peers.models import (
     Condition,
@@ -960,6 +961,18 @@ class ActingArrangementFactory(BaseFactory):
     reason = "They have no email and asked us to record their exchanges."
 
 
+class NameTranslationFactory(BaseFactory):
+    """A condition's name in Urdu (the condition itself made too)."""
+
+    class Meta:
+        model = NameTranslation
+
+    kind = CONDITION
+    code = factory.LazyFunction(lambda: ConditionFactory().code)
+    locale = "ur"
+    name = factory.Sequence(lambda n: f"آزمائشی کیفیت {n}")
+
+
 class ErasureFactory(BaseFactory):
     """A member erased by their coordinator, through ``erase_person`` (never a bare row: an
     erasure without its anonymising would be a lie)."""
@@ -1036,6 +1049,7 @@ ALL_FACTORIES = [
     ReportSnapshotFactory,
     ActingArrangementFactory,
     ErasureFactory,
+    NameTranslationFactory,
 ]
 
 

@@ -34,14 +34,14 @@ def _member_to_arrange(session: Session, actor: User, member_id: int) -> User:
     if member is None or not permissions.coordinates(
         actor, member.organisation_id, admin_anywhere=False
     ):
-        raise NotFound("We could not find that member.")
+        raise NotFound(N_("We could not find that member."))
     return member
 
 
 def member_for_arrangements(session: Session, *, actor: User, member_id: int) -> User:
     """The member whose arrangements a coordinator of their own organisation may read or add."""
     if actor.acting_coordinator is not None:
-        raise Forbidden("Stop acting for someone before you arrange to act for another member.")
+        raise Forbidden(N_("Stop acting for someone before you arrange to act for another member."))
     return _member_to_arrange(session, actor, member_id)
 
 
@@ -74,32 +74,33 @@ def record_arrangement(
     member = member_for_arrangements(session, actor=actor, member_id=member_id)
     if member.id == actor.id:
         raise ValidationFailed(
-            "You cannot act for yourself.", fields={"member": "You cannot act for yourself."}
+            N_("You cannot act for yourself."),
+            fields={"member": N_("You cannot act for yourself.")},
         )
     if not permissions.can_be_acted_for(actor, member):
         raise ValidationFailed(
             f"You cannot act for {member.name}: only for members of your organisation.",
-            fields={"member": "Coordinators act only for members of their own organisation."},
+            fields={"member": N_("Coordinators act only for members of their own organisation.")},
         )
     today = london_date(now)
     errors: dict[str, str] = {}
     if asked_on is None:
-        errors["asked_on"] = "Enter the date they asked you, for example 1 12 2026."
+        errors["asked_on"] = N_("Enter the date they asked you, for example 1 12 2026.")
     elif asked_on > today:
-        errors["asked_on"] = "The date they asked you must be today or in the past."
+        errors["asked_on"] = N_("The date they asked you must be today or in the past.")
     text = (reason or "").strip()
     if not text:
-        errors["reason"] = "Say why they asked you to act for them."
+        errors["reason"] = N_("Say why they asked you to act for them.")
     elif len(text) > MAX_REASON_LENGTH:
         errors["reason"] = f"Keep the reason to {MAX_REASON_LENGTH} characters or fewer."
     if until is None:
-        errors["until"] = "Enter the last day you may act for them, for example 31 12 2026."
+        errors["until"] = N_("Enter the last day you may act for them, for example 31 12 2026.")
     elif until < today:
-        errors["until"] = "The last day must be today or later."
+        errors["until"] = N_("The last day must be today or later.")
     elif until > today + timedelta(days=LONGEST_DAYS):
-        errors["until"] = "The last day can be at most a year from today: ask them again then."
+        errors["until"] = N_("The last day can be at most a year from today: ask them again then.")
     elif asked_on is not None and until < asked_on:
-        errors["until"] = "The last day must be after the day they asked you."
+        errors["until"] = N_("The last day must be after the day they asked you.")
     if errors:
         raise ValidationFailed(next(iter(errors.values())), fields=errors)
     arrangement = ActingArrangement(
@@ -131,12 +132,12 @@ def start_acting(
 ) -> ActingArrangement:
     """The coordinator starts acting for the member named in their arrangement."""
     if actor.acting_coordinator is not None:
-        raise Forbidden("Stop acting for someone before you act for another member.")
+        raise Forbidden(N_("Stop acting for someone before you act for another member."))
     arrangement = session.get(ActingArrangement, arrangement_id)
     if arrangement is None or not permissions.coordinates(
         actor, arrangement.organisation_id, admin_anywhere=False
     ):
-        raise NotFound("We could not find that arrangement.")
+        raise NotFound(N_("We could not find that arrangement."))
     if arrangement.coordinator_id != actor.id:
         raise Forbidden(f"{arrangement.member.name} asked {arrangement.coordinator.name}, not you.")
     if not permissions.can_act_for(actor, arrangement.member, arrangement, london_date(now)):
@@ -203,7 +204,7 @@ def record_acted(
 def stop_acting(session: Session, *, actor: User, now: datetime) -> User:
     """The coordinator stops acting (the arrangement stays); returns the member."""
     if actor.acting_coordinator is None:
-        raise Conflict("You are not acting for anyone.", code="not_acting")
+        raise Conflict(N_("You are not acting for anyone."), code="not_acting")
     record(
         session,
         actor=actor,
@@ -221,12 +222,12 @@ def end_arrangement(
 ) -> ActingArrangement:
     """The member (or a coordinator) ends the arrangement: nobody acts for them under it again."""
     if actor.acting_coordinator is not None:
-        raise Forbidden("Only the member themselves, signed in, can stop this while you act.")
+        raise Forbidden(N_("Only the member themselves, signed in, can stop this while you act."))
     arrangement = session.get(ActingArrangement, arrangement_id)
     if arrangement is None or not permissions.can_stop_arrangement(actor, arrangement):
-        raise NotFound("We could not find that arrangement.")
+        raise NotFound(N_("We could not find that arrangement."))
     if arrangement.ended_at is not None:
-        raise Conflict("This arrangement has already been stopped.", code="already_stopped")
+        raise Conflict(N_("This arrangement has already been stopped."), code="already_stopped")
     arrangement.ended_at = now
     arrangement.ended_by_id = actor.id
     record(

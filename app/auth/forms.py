@@ -17,43 +17,49 @@ class SignInForm(FlaskForm):
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
-            DataRequired("Enter a new password."),
+            DataRequired(_l("Enter a new password.")),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=200,
-                message=f"The password must be at least {MIN_PASSWORD_LENGTH} characters.",
+                message=_l(
+                    "The password must be at least %(count)s characters.",
+                    count=MIN_PASSWORD_LENGTH,
+                ),
             ),
         ],
     )
     confirm = PasswordField(
-        "Type the password again",
+        _l("Type the password again"),
         validators=[
-            DataRequired("Type the password again."),
-            EqualTo("password", "The two passwords do not match."),
+            DataRequired(_l("Type the password again.")),
+            EqualTo("password", _l("The two passwords do not match.")),
         ],
     )
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address.")])
+    email = EmailField(
+        _l("Email address"), validators=[DataRequired(_l("Enter your email address."))]
+    )
 
 
 class NewMemberForm(FlaskForm):
     name = StringField(
-        "Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)]
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)],
     )
-    email = EmailField("Email address (optional)", validators=[Optional(), Length(max=320)])
-    postcode = StringField("Postcode (optional)", validators=[Optional(), Length(max=20)])
+    email = EmailField(_l("Email address (optional)"), validators=[Optional(), Length(max=320)])
+    postcode = StringField(_l("Postcode (optional)"), validators=[Optional(), Length(max=20)])
     role = RadioField(
-        "Role",
+        _l("Role"),
         choices=[
-            ("member", "Member"),
-            ("coordinator", "Coordinator – can add members, record for them and match peers"),
+            ("member", _l("Member")),
+            ("coordinator", _l("Coordinator – can add members, record for them and match peers")),
         ],
         default="member",
-        validators=[DataRequired("Choose a role.")],
+        validators=[DataRequired(_l("Choose a role."))],
     )
 
 
@@ -61,11 +67,11 @@ class OrganisationSettingsForm(FlaskForm):
     """Limits in whole hours and the hourly rate in pounds; the view turns them into minutes and
     pence."""
 
-    min_hours = StringField("How far below zero can a member's balance go?")
-    max_hours = StringField("How high can a member's balance go?")
-    hourly_rate = StringField("What is an hour of community time worth?")
+    min_hours = StringField(_l("How far below zero can a member's balance go?"))
+    max_hours = StringField(_l("How high can a member's balance go?"))
+    hourly_rate = StringField(_l("What is an hour of community time worth?"))
     auto_confirm_days = StringField(
-        "After how many days is an exchange nobody has disputed confirmed automatically?"
+        _l("After how many days is an exchange nobody has disputed confirmed automatically?")
     )
 
     def validate_min_hours(self, field):
@@ -88,7 +94,7 @@ def _whole_hours(text: str | None) -> int:
 
     raw = (text or "").strip().removesuffix("hours").strip()
     if not is_whole_number(raw) or int(raw) > 1_000:
-        raise ValidationError("Enter a whole number of hours from 0 to 1,000, like 10.")
+        raise ValidationError(_l("Enter a whole number of hours from 0 to 1,000, like 10."))
     return int(raw) * 60
 
 
@@ -98,7 +104,7 @@ def _pounds_to_pence(text: str | None) -> int:
     from wtforms.validators import ValidationError
 
     raw = (text or "").strip().lstrip("£").replace(",", "")
-    message = "Enter an amount in pounds from 0 to 1,000, like 15 or 15.50."
+    message = _l("Enter an amount in pounds from 0 to 1,000, like 15 or 15.50.")
     try:
         amount = Decimal(raw)
     except InvalidOperation:
@@ -124,7 +130,7 @@ def _days_or_never(text: str | None) -> int | None:
         return None
     if not is_whole_number(raw) or not 2 <= int(raw) <= 365:
         raise ValidationError(
-            "Enter a whole number of days from 2 to 365, like 14, or leave it empty."
+            _l("Enter a whole number of days from 2 to 365, like 14, or leave it empty.")
         )
     return int(raw)
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import AuditEvent, record
 from ..errors import Conflict, Forbidden, NotFound, Throttled, ValidationFailed
+from ..language import speaker
 from ..mail import queue_email
 from ..postcodes import InvalidPostcode, normalise_postcode
 from . import permissions
@@ -378,14 +379,22 @@ def invite(session: Session, *, user: User, now: datetime, base_url: str, days: 
             fields={"email": "Add an email address first."},
         )
     raw = _issue_user_token(session, user, "invitation", now + timedelta(days=days), now)
+    _ = speaker(user.locale).gettext  # in the language the person chose
     queue_email(
         session,
         to=user.email,
-        subject=f"You are invited to {user.organisation.name} on Give and Get",
-        body=(
-            f"Hello {user.name},\n\n{user.organisation.name} has added you to Give and Get, "
-            f"where members share time and support.\n\nChoose a password to start:\n"
-            f"{base_url}/invitations/{raw}\n\nThe link works for {days} days.\n"
+        subject=_(
+            "You are invited to %(organisation)s on Give and Get",
+            organisation=user.organisation.name,
+        ),
+        body=_(
+            "Hello %(name)s,\n\n%(organisation)s has added you to Give and Get, where members "
+            "share time and support.\n\nChoose a password to start:\n%(link)s\n\n"
+            "The link works for %(days)s days.\n",
+            name=user.name,
+            organisation=user.organisation.name,
+            link=f"{base_url}/invitations/{raw}",
+            days=days,
         ),
     )
     return raw
@@ -503,14 +512,18 @@ def request_password_reset(
     if recent >= MAX_RESETS_PER_HOUR:
         return  # the earlier emails still work; never flood anyone's inbox
     raw = _issue_user_token(session, user, "password_reset", now + timedelta(hours=hours), now)
+    _ = speaker(user.locale).gettext  # in the language the person chose
     queue_email(
         session,
         to=recipient,
-        subject="Reset your Give and Get password",
-        body=(
-            f"Hello {user.name},\n\nSomeone asked to reset the password for this email address. "
-            f"If it was you, choose a new password here:\n{base_url}/password/reset/{raw}\n\n"
-            f"The link works for {hours} hours. If it was not you, you can ignore this email.\n"
+        subject=_("Reset your Give and Get password"),
+        body=_(
+            "Hello %(name)s,\n\nSomeone asked to reset the password for this email address. "
+            "If it was you, choose a new password here:\n%(link)s\n\n"
+            "The link works for %(hours)s hours. If it was not you, you can ignore this email.\n",
+            name=user.name,
+            link=f"{base_url}/password/reset/{raw}",
+            hours=hours,
         ),
         send_after_commit=False,
     )

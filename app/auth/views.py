@@ -126,7 +126,7 @@ def token_revoke(token_id: int):
         ),
         expected=(),
     )
-    flash("The token is revoked: it no longer works.", "success")
+    flash(_("The token is revoked: it no longer works."), "success")
     return redirect(url_for("auth.tokens"))
 
 
@@ -136,7 +136,7 @@ def sign_out_everywhere():
     user = current_user._get_current_object()
     attempt(lambda: services.end_every_session(db.session, user, utcnow()))
     logout_user()
-    flash("You are signed out on every device, and every API token is revoked.", "success")
+    flash(_("You are signed out on every device, and every API token is revoked."), "success")
     return redirect(url_for("auth.sign_in"))
 
 
@@ -162,14 +162,14 @@ def _set_password_page(purpose: str, token: str, template: str, done_message: st
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     return _set_password_page(
-        "invitation", token, "auth/accept_invitation.html", "Your password is set. Welcome."
+        "invitation", token, "auth/accept_invitation.html", _("Your password is set. Welcome.")
     )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     return _set_password_page(
-        "password_reset", token, "auth/reset_password.html", "Your password has been changed."
+        "password_reset", token, "auth/reset_password.html", _("Your password has been changed.")
     )
 
 
@@ -240,9 +240,9 @@ def member_new():
         if outcome.ok:
             user = outcome.value
             if user.email:
-                flash("The member is added and an invitation is sent to their email.", "success")
+                flash(_("The member is added and an invitation is sent to their email."), "success")
             else:
-                flash("The member is added. You can record exchanges for them.", "success")
+                flash(_("The member is added. You can record exchanges for them."), "success")
             return redirect(url_for("auth.members"))
     return render_template("auth/member_new.html", form=form)
 
@@ -264,7 +264,7 @@ def member_invite(member_id: int):
         banner=True,
     )
     if outcome.ok:
-        flash(f"An invitation is on its way to {outcome.value.email}.", "success")
+        flash(_("An invitation is on its way to %(email)s.", email=outcome.value.email), "success")
     return redirect(url_for("auth.members"))
 
 
@@ -301,10 +301,10 @@ def organisation_settings():
                 "max_balance_minutes": "max_hours",
                 "hourly_rate_pence": "hourly_rate",
             },
-            messages={"min_balance_minutes": "Enter a whole number of hours from 0 to 200."},
+            messages={"min_balance_minutes": _("Enter a whole number of hours from 0 to 200.")},
         )
         if outcome.ok:
-            flash("The settings are saved. Balances have not changed.", "success")
+            flash(_("The settings are saved. Balances have not changed."), "success")
             return redirect(url_for("auth.organisation_settings"))
     return render_template("auth/organisation_settings.html", form=form, organisation=organisation)
 

@@ -6,7 +6,7 @@ an item here and nothing else changes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from ..auth.models import User
 from ..auth.permissions import coordinates_health_data, is_coordinator
 from ..clock import london_date
 from ..errors import Forbidden
+from ..i18n import N_
 from ..jobs.runs import check_in_due
 from ..matching.models import Match, MatchCheckIn
 from ..peers.models import PeerProfile, Referral, SupportPlan
@@ -28,9 +29,10 @@ REVIEW_WARNING_DAYS = 14
 @dataclass(frozen=True)
 class DashboardItem:
     key: str
-    label: str
+    label: str  # marked with N_, translated on the page, with label_values filled in there
     count: int
     link: str
+    label_values: dict[str, int] = field(default_factory=dict)
 
 
 def _count(session: Session, statement) -> int:
@@ -42,7 +44,7 @@ def referral_queue(session: Session, actor: User, now: datetime) -> DashboardIte
         Referral.organisation_id == actor.organisation_id, Referral.status == "waiting"
     )
     return DashboardItem(
-        "referral_queue", "People waiting for a peer", _count(session, waiting), "/referrals"
+        "referral_queue", N_("People waiting for a peer"), _count(session, waiting), "/referrals"
     )
 
 
@@ -54,7 +56,7 @@ def exchanges_waiting(session: Session, actor: User, now: datetime) -> Dashboard
     )
     return DashboardItem(
         "exchanges_waiting",
-        "Exchanges waiting more than a week to be confirmed",
+        N_("Exchanges waiting more than a week to be confirmed"),
         _count(session, overdue),
         "/exchanges/overdue",
     )
@@ -83,7 +85,7 @@ def matches_needing_check_in(session: Session, actor: User, now: datetime) -> Da
     )
     return DashboardItem(
         "matches_needing_check_in",
-        "Peer matches due a check-in (2 weeks or 3 months after the introduction)",
+        N_("Peer matches due a check-in (2 weeks or 3 months after the introduction)"),
         due,
         "/matches?status=introduced",
     )
@@ -98,9 +100,10 @@ def reviews_due(session: Session, actor: User, now: datetime) -> DashboardItem:
     )
     return DashboardItem(
         "reviews_due",
-        f"Support plan reviews due in the next {REVIEW_WARNING_DAYS} days or overdue",
+        N_("Support plan reviews due in the next %(days)s days or overdue"),
         _count(session, due),
         "/plans",
+        {"days": REVIEW_WARNING_DAYS},
     )
 
 
@@ -110,7 +113,7 @@ def peers_awaiting_approval(session: Session, actor: User, now: datetime) -> Das
     )
     return DashboardItem(
         "peers_awaiting_approval",
-        "Peers waiting for approval",
+        N_("Peers waiting for approval"),
         _count(session, drafts),
         "/peers",
     )
@@ -129,5 +132,5 @@ def todays_work(session: Session, *, actor: User, now: datetime) -> list[Dashboa
     """The coordinator's own organisation (referrals, plans and peers are special category
     data: an administrator sees their own organisation's, as everywhere else)."""
     if not is_coordinator(actor) or not coordinates_health_data(actor, actor.organisation_id):
-        raise Forbidden("Only coordinators can see the dashboard.")
+        raise Forbidden(N_("Only coordinators can see the dashboard."))
     return [item(session, actor, now) for item in ITEMS]

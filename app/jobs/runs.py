@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from .. import language
 from ..auth.models import Organisation, User
 from ..auth.permissions import COORDINATING_ROLES
 from ..clock import london_date
 from ..errors import Conflict
+from ..language import speaker
 from ..matching.models import Match, MatchCheckIn
 from ..notifications import services as inbox
 from ..peers.models import PeerProfile, Referral, SupportPlan
@@ -30,7 +32,6 @@ from ..postcodes import district
 from ..reports import services as reports
 from ..reports.models import ReportSnapshot
 from ..timebank import exchanges as timebank_exchanges
-from ..timebank.durations import describe_minutes
 from ..timebank.ledger import BalanceLimit
 from ..timebank.models import Account, Exchange, Listing
 from ..timebank.permissions import needs_second_coordinator
@@ -54,8 +55,8 @@ class JobSettings:
 DEFAULTS = JobSettings()
 
 
-def format_day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+def format_day(day: date, locale: str | None = None) -> str:
+    return language.format_day(day, locale)
 
 
 # --- sending once ---------------------------------------------------------------------------
@@ -181,10 +182,19 @@ def run_plan_reviews(session: Session, now: datetime, settings: JobSettings = DE
         overdue = due < today
 
         def text_for(person: User, plan=plan, due=due, overdue=overdue) -> str:
-            whose = "Your" if person.id == plan.member_id else f"{plan.member.name}’s"
+            _ = speaker(person.locale).gettext  # every reminder in its recipient's language
+            values = {"name": plan.member.name, "day": format_day(due, person.locale)}
+            if person.id == plan.member_id:
+                if overdue:
+                    return _(
+                        "Your support plan review is overdue: it was due on %(day)s.", **values
+                    )
+                return _("Your support plan review is due on %(day)s.", **values)
             if overdue:
-                return f"{whose} support plan review is overdue: it was due on {format_day(due)}."
-            return f"{whose} support plan review is due on {format_day(due)}."
+                return _(
+                    "%(name)s’s support plan review is overdue: it was due on %(day)s.", **values
+                )
+            return _("%(name)s’s support plan review is due on %(day)s.", **values)
 
         sent += send_once(
             session,
@@ -228,8 +238,11 @@ def run_referral_escalations(
             marker=f"after-{settings.referral_escalation_days}d",
             recipients=coordinators(referral.organisation_id),
             kind=inbox.REFERRAL_WAITING,
-            text_for=lambda _person, r=referral, d=days, s=since: (
-                f"{r.member.name} has waited {d} days for a peer (since {format_day(s)})."
+            text_for=lambda person, r=referral, d=days, s=since: speaker(person.locale).gettext(
+                "%(name)s has waited %(days)s days for a peer (since %(day)s).",
+                name=r.member.name,
+                days=d,
+                day=format_day(s, person.locale),
             ),
             link=f"/referrals/{referral.id}",
             now=now,
@@ -274,11 +287,14 @@ def _parties(exchange: Exchange, coordinators: _Coordinators) -> list[User]:
     return people
 
 
-def _describe(exchange: Exchange) -> str:
-    return (
-        f"{describe_minutes(exchange.minutes)} from {account_name(exchange.provider_account)} "
-        f"to {account_name(exchange.receiver_account)} on {format_day(exchange.occurred_on)}"
-    )
+def _about(exchange: Exchange, person: User) -> dict[str, str]:
+    """What a reminder says about an exchange, in ``person``'s language."""
+    return {
+        "time": language.format_minutes(exchange.minutes, person.locale),
+        "giver": account_name(exchange.provider_account),
+        "receiver": account_name(exchange.receiver_account),
+        "day": format_day(exchange.occurred_on, person.locale),
+    }
 
 
 def run_pending_exchange_reminders(
@@ -296,8 +312,10 @@ def run_pending_exchange_reminders(
             marker=f"after-{settings.pending_reminder_days}d",
             recipients=who_must_confirm(exchange, coordinators),
             kind=inbox.EXCHANGE_PENDING,
-            text_for=lambda _person, e=exchange: (
-                f"{_describe(e)} is waiting for you to confirm it or turn it down."
+            text_for=lambda person, e=exchange: speaker(person.locale).gettext(
+                "%(time)s from %(giver)s to %(receiver)s on %(day)s is waiting for you to "
+                "confirm it or turn it down.",
+                **_about(e, person),
             ),
             link=f"/exchanges/{exchange.id}",
             now=now,
@@ -362,9 +380,12 @@ def run_auto_confirmations(
                 marker="notice",
                 recipients=who_must_confirm(exchange, coordinators),
                 kind=inbox.EXCHANGE_AUTO_CONFIRM,
-                text_for=lambda _person, e=exchange, on=on: (
-                    f"{_describe(e)} will be confirmed automatically on {format_day(on)} "
-                    "unless you confirm it, turn it down or dispute it before then."
+                text_for=lambda person, e=exchange, on=on: speaker(person.locale).gettext(
+                    "%(time)s from %(giver)s to %(receiver)s on %(day)s will be confirmed "
+                    "automatically on %(on)s unless you confirm it, turn it down or dispute it "
+                    "before then.",
+                    on=format_day(on, person.locale),
+                    **_about(e, person),
                 ),
                 link=f"/exchanges/{exchange.id}",
                 now=now,
@@ -387,9 +408,13 @@ def run_auto_confirmations(
                 marker="balance_limit",
                 recipients=_parties(exchange, coordinators),
                 kind=inbox.EXCHANGE_AUTO_CONFIRM,
-                text_for=lambda _person, e=exchange, why=error.message: (
-                    f"{_describe(e)} could not be confirmed automatically: {why} "
-                    "It is still waiting."
+                text_for=lambda person, e=exchange, why=error.message: speaker(
+                    person.locale
+                ).gettext(
+                    "%(time)s from %(giver)s to %(receiver)s on %(day)s could not be "
+                    "confirmed automatically: %(why)s It is still waiting.",
+                    why=speaker(person.locale).translated(why),
+                    **_about(e, person),
                 ),
                 link=f"/exchanges/{exchange.id}",
                 now=now,
@@ -406,9 +431,11 @@ def run_auto_confirmations(
             marker="confirmed",
             recipients=_parties(exchange, coordinators),
             kind=inbox.EXCHANGE_AUTO_CONFIRM,
-            text_for=lambda _person, e=exchange, d=days: (
-                f"{_describe(e)} was confirmed automatically after {d} days, "
-                "and the hours have moved."
+            text_for=lambda person, e=exchange, d=days: speaker(person.locale).gettext(
+                "%(time)s from %(giver)s to %(receiver)s on %(day)s was confirmed "
+                "automatically after %(days)s days, and the hours have moved.",
+                days=d,
+                **_about(e, person),
             ),
             link=f"/exchanges/{exchange.id}",
             now=now,
@@ -444,9 +471,10 @@ def run_listing_expiry_reminders(
             marker=listing.expires_on.isoformat(),
             recipients=[listing.user],
             kind=inbox.LISTING_EXPIRING,
-            text_for=lambda _person, item=listing: (
-                f"Your listing “{item.title}” expires on {format_day(item.expires_on)}. "
-                "Renew it to keep it in the listings."
+            text_for=lambda person, item=listing: speaker(person.locale).gettext(
+                "Your listing “%(title)s” expires on %(day)s. Renew it to keep it in the listings.",
+                title=item.title,
+                day=format_day(item.expires_on, person.locale),
             ),
             link=f"/listings/{listing.id}",
             now=now,
@@ -501,11 +529,29 @@ def run_weekly_digest(session: Session, now: datetime, settings: JobSettings = D
             continue
         offers = sum(1 for listing in near if listing.kind == "offer")
         requests = len(near) - offers
+        say = speaker(member.locale)
         lines = "\n".join(
-            f"- {'Offer' if listing.kind == 'offer' else 'Request'}: {listing.title}"
+            say.gettext("- Offer: %(title)s", title=listing.title)
+            if listing.kind == "offer"
+            else say.gettext("- Request: %(title)s", title=listing.title)
             for listing in near[:20]
         )
-        where = f"in {home}" if home else "in your organisation"
+        counts = {
+            "offers": say.ngettext("%(num)s offer", "%(num)s offers", offers),
+            "requests": say.ngettext("%(num)s request", "%(num)s requests", requests),
+            "district": home,
+            "lines": lines,
+        }
+        text = (
+            say.gettext(
+                "New this week in %(district)s: %(offers)s and %(requests)s.\n%(lines)s", **counts
+            )
+            if home
+            else say.gettext(
+                "New this week in your organisation: %(offers)s and %(requests)s.\n%(lines)s",
+                **counts,
+            )
+        )
         sent += send_once(
             session,
             reminder="weekly_digest",
@@ -513,18 +559,12 @@ def run_weekly_digest(session: Session, now: datetime, settings: JobSettings = D
             marker=week,
             recipients=[member],
             kind=inbox.WEEKLY_DIGEST,
-            text_for=lambda _person, o=offers, r=requests, w=where, lines=lines: (
-                f"New this week {w}: {_count(o, 'offer')} and {_count(r, 'request')}.\n{lines}"
-            ),
+            text_for=lambda _person, text=text: text,
             link="/listings",
             now=now,
             settings=settings,
         )
     return sent
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 # --- all of them ----------------------------------------------------------------------------
@@ -575,11 +615,22 @@ def run_match_check_ins(session: Session, now: datetime, settings: JobSettings =
         kind, words, day = due
         person, peer = match.referral.member, match.peer.member
 
-        def text_for(recipient: User, words=words, day=day, person=person, peer=peer) -> str:
-            other = peer if recipient.id == person.id else person
-            return (
-                f"Your {words} check-in on peer support with {other.name} was due on "
-                f"{format_day(day)}. Say how it is going."
+        def text_for(recipient: User, kind=kind, day=day, person=person, peer=peer) -> str:
+            values = {
+                "name": (peer if recipient.id == person.id else person).name,
+                "day": format_day(day, recipient.locale),
+            }
+            _ = speaker(recipient.locale).gettext
+            if kind == "2_weeks":
+                return _(
+                    "Your 2-week check-in on peer support with %(name)s was due on %(day)s. "
+                    "Say how it is going.",
+                    **values,
+                )
+            return _(
+                "Your 3-month check-in on peer support with %(name)s was due on %(day)s. "
+                "Say how it is going.",
+                **values,
             )
 
         sent += send_once(

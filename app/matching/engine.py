@@ -32,6 +32,11 @@ Score = 0.45 × condition + 0.30 × locality + 0.20 × support + 0.05 × mode, e
 
 Ranking is by score, then known distance (nearer first, unknown last), then peer id, so the same
 facts always give the same order.
+
+Reasons and rule messages are ``Sentence``s: the English (the string itself, which the API keeps)
+that also remembers its message id and values, so a page can say it in the reader's language
+(``app.i18n.translated``). Their text is marked with ``N_`` and ``ngettext`` (``app.wording``,
+translating nothing) so ``make translations`` extracts it.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..postcodes import area, district, sector
+from ..wording import N_, Listed, Sentence, ngettext, said  # noqa: F401 - Sentence is re-exported
 
 WEIGHTS: dict[str, float] = {"condition": 0.45, "locality": 0.30, "support": 0.20, "mode": 0.05}
 
@@ -56,16 +62,29 @@ IN_PERSON = "in_person"
 REMOTE_MODES = frozenset({"phone", "video"})
 NEEDS_DBS_IN_PERSON = frozenset({"accompany", "practical"})
 
+
 SUPPORT_REASONS = {
-    "talk": "Offers someone to talk to",
-    "support_planning": "Offers help writing a support plan",
-    "accompany": "Can go with them to appointments",
-    "practical": "Offers practical help",
+    "talk": N_("Offers someone to talk to"),
+    "support_planning": N_("Offers help writing a support plan"),
+    "accompany": N_("Can go with them to appointments"),
+    "practical": N_("Offers practical help"),
 }
-DBS_WORDING = {
-    "accompany": "going with someone in person",
-    "practical": "practical help in person",
+# The DBS rule's message by the support types that need a check (sorted), whole sentences.
+DBS_MESSAGES = {
+    ("accompany",): N_("No DBS check on file for going with someone in person."),
+    ("practical",): N_("No DBS check on file for practical help in person."),
+    ("accompany", "practical"): N_(
+        "No DBS check on file for going with someone in person or practical help in person."
+    ),
 }
+
+# Without centroids: the postcode level two places share, and how to say it.
+POSTCODE_LEVELS = (
+    ("unit", None, N_("Same postcode")),
+    ("sector", sector, N_("Same postcode sector, %(postcode)s")),
+    ("district", district, N_("Same postcode district, %(postcode)s")),
+    ("area", area, N_("Same postcode area, %(postcode)s")),
+)
 
 Point = tuple[int, int]
 """A British National Grid point: (easting, northing) in metres."""
@@ -154,8 +173,28 @@ def _pronoun(peer: PeerFacts) -> str:
     return "their"
 
 
-def _people(count: int) -> str:
-    return "1 person" if count == 1 else f"{count} people"
+def _at_capacity(name: str, peer: PeerFacts) -> Sentence:
+    count, pronoun = peer.live_matches, _pronoun(peer)
+    if pronoun == "her":
+        return ngettext(
+            "%(name)s already supports %(count)s person, her limit.",
+            "%(name)s already supports %(count)s people, her limit.",
+            count,
+            name=name,
+        )
+    if pronoun == "his":
+        return ngettext(
+            "%(name)s already supports %(count)s person, his limit.",
+            "%(name)s already supports %(count)s people, his limit.",
+            count,
+            name=name,
+        )
+    return ngettext(
+        "%(name)s already supports %(count)s person, their limit.",
+        "%(name)s already supports %(count)s people, their limit.",
+        count,
+        name=name,
+    )
 
 
 def _in_sentence(name: str) -> str:
@@ -167,7 +206,7 @@ def _in_sentence(name: str) -> str:
 
 
 def _km(value: float) -> str:
-    return f"{value:.1f} km"
+    return f"{value:.1f}"
 
 
 def exclusions(referral: ReferralFacts, peer: PeerFacts) -> list[Exclusion]:
@@ -175,29 +214,37 @@ def exclusions(referral: ReferralFacts, peer: PeerFacts) -> list[Exclusion]:
     name = peer.first_name
     found: list[Exclusion] = []
     if referral.member_id == peer.member_id:
-        found.append(Exclusion("self_match", "This is the person's own peer profile."))
+        found.append(Exclusion("self_match", said(N_("This is the person's own peer profile."))))
     if not peer.approved:
-        found.append(Exclusion("peer_not_approved", f"{name} has not been approved as a peer yet."))
-    if peer.paused:
-        found.append(Exclusion("peer_paused", f"{name} has paused peer support for now."))
-    if peer.live_matches >= peer.capacity:
         found.append(
             Exclusion(
-                "peer_at_capacity",
-                f"{name} already supports {_people(peer.live_matches)}, {_pronoun(peer)} limit.",
+                "peer_not_approved",
+                said(N_("%(name)s has not been approved as a peer yet."), name=name),
             )
         )
+    if peer.paused:
+        found.append(
+            Exclusion(
+                "peer_paused", said(N_("%(name)s has paused peer support for now."), name=name)
+            )
+        )
+    if peer.live_matches >= peer.capacity:
+        found.append(Exclusion("peer_at_capacity", _at_capacity(name, peer)))
     in_person = involves_in_person(referral, peer)
-    dbs_types = sorted(referral.support_types & NEEDS_DBS_IN_PERSON)
+    dbs_types = tuple(sorted(referral.support_types & NEEDS_DBS_IN_PERSON))
     if in_person and dbs_types and peer.dbs_checked_on is None:
-        wording = " or ".join(DBS_WORDING[t] for t in dbs_types)
-        found.append(Exclusion("dbs_required", f"No DBS check on file for {wording}."))
+        found.append(Exclusion("dbs_required", said(DBS_MESSAGES[dbs_types])))
     km = distance_km(referral.centroid, peer.centroid)
     if in_person and km is not None and km > peer.travel_km:
         found.append(
             Exclusion(
                 "too_far",
-                f"{_km(km)} away; {name} travels up to {peer.travel_km:g} km to meet in person.",
+                said(
+                    N_("%(km)s km away; %(name)s travels up to %(limit)s km to meet in person."),
+                    km=_km(km),
+                    name=name,
+                    limit=f"{peer.travel_km:g}",
+                ),
             )
         )
     wanted = _folded(referral.languages)
@@ -205,24 +252,35 @@ def exclusions(referral: ReferralFacts, peer: PeerFacts) -> list[Exclusion]:
         found.append(
             Exclusion(
                 "language",
-                f"{name} does not speak {' or '.join(sorted(wanted.values()))}.",
+                said(
+                    N_("%(name)s does not speak %(languages)s."),
+                    name=name,
+                    languages=Listed(sorted(wanted.values()), "or"),
+                ),
             )
         )
     preferred = (referral.peer_gender or "").strip()
     if preferred and preferred.casefold() != (peer.gender or "").strip().casefold():
+        if not (peer.gender or "").strip():
+            message = said(
+                N_("They asked for a %(preferred)s peer; %(name)s has no gender recorded."),
+                preferred=preferred,
+                name=name,
+            )
+        else:
+            message = said(
+                N_("They asked for a %(preferred)s peer; %(name)s is %(gender)s."),
+                preferred=preferred,
+                name=name,
+                gender=peer.gender.strip(),
+            )
+        found.append(Exclusion("peer_gender", message))
+    if referral.id in peer.declined_referral_ids:
         found.append(
             Exclusion(
-                "peer_gender",
-                f"They asked for a {preferred} peer; "
-                + (
-                    f"{name} has no gender recorded."
-                    if not (peer.gender or "").strip()
-                    else f"{name} is {peer.gender.strip()}."
-                ),
+                "declined_before", said(N_("%(name)s declined this referral before."), name=name)
             )
         )
-    if referral.id in peer.declined_referral_ids:
-        found.append(Exclusion("declined_before", f"{name} declined this referral before."))
     return found
 
 
@@ -343,8 +401,8 @@ def _condition_part(
                 peer.carer_condition_codes,
                 peer.carer_condition_groups,
                 1.0,
-                "Also cares for someone with {}",
-                "Also a carer, for a related condition ({})",
+                N_("Also cares for someone with %(conditions)s"),
+                N_("Also a carer, for a related condition (%(groups)s)"),
             )
         )
         own_factor = OWN_EXPERIENCE_FOR_CARER
@@ -355,8 +413,10 @@ def _condition_part(
             peer.own_condition_codes,
             peer.own_condition_groups,
             own_factor,
-            "Both live with {}" if not referral.is_carer else "Lives with {}",
-            "Lives with a related condition ({})",
+            N_("Both live with %(conditions)s")
+            if not referral.is_carer
+            else N_("Lives with %(conditions)s"),
+            N_("Lives with a related condition (%(groups)s)"),
         )
     )
     best, reasons = 0.0, []
@@ -366,12 +426,18 @@ def _condition_part(
         if shared:
             value, reason = (
                 SAME_CONDITION * factor,
-                same_text.format(" and ".join(label(c) for c in shared)),
+                said(same_text, conditions=Listed([label(c) for c in shared])),
             )
         elif shared_groups:
-            value, reason = SAME_GROUP * factor, group_text.format(", ".join(shared_groups))
+            value, reason = (
+                SAME_GROUP * factor,
+                said(group_text, groups=Listed(shared_groups, "comma")),
+            )
         elif codes:
-            value, reason = ANY_CONDITION * factor, "Has lived experience of a long-term condition"
+            value, reason = (
+                ANY_CONDITION * factor,
+                said(N_("Has lived experience of a long-term condition")),
+            )
         else:
             continue
         if value > best:
@@ -383,18 +449,20 @@ def _locality_part(
     referral: ReferralFacts, peer: PeerFacts, km: float | None
 ) -> tuple[float, list[str]]:
     if remote_only(referral):
-        return 1.0, ["By phone or video, so distance does not matter"]
+        return 1.0, [said(N_("By phone or video, so distance does not matter"))]
     if km is not None:
-        reason = "Same postcode" if km < 0.05 else f"{_km(km)} away"
+        if km < 0.05:
+            reason = said(N_("Same postcode"))
+        else:
+            reason = said(N_("%(km)s km away"), km=_km(km))
         return 1 / (1 + km / LOCALITY_HALF_KM), [reason]
     if not referral.postcode or not peer.postcode:
         return 0.0, []
-    for level, of in (("unit", None), ("sector", sector), ("district", district), ("area", area)):
+    for level, of, same in POSTCODE_LEVELS:
         mine = referral.postcode if of is None else of(referral.postcode)
         theirs = peer.postcode if of is None else of(peer.postcode)
         if mine == theirs:
-            reason = "Same postcode" if of is None else f"Same postcode {level}, {mine}"
-            return HIERARCHY[level], [reason]
+            return HIERARCHY[level], [said(same, postcode=mine)]
     return 0.0, []
 
 
@@ -422,10 +490,16 @@ def score(
     support, mode = _support_and_mode(referral, peer)
     parts = {"condition": condition, "locality": locality, "support": support, "mode": mode}
     reasons = [*condition_reasons, *locality_reasons]
-    reasons += [SUPPORT_REASONS.get(t, f"Offers {t}") for t in sorted(offered)]
+    reasons += [
+        said(SUPPORT_REASONS[t])
+        if t in SUPPORT_REASONS
+        else said(N_("Offers %(support)s"), support=t)
+        for t in sorted(offered)
+    ]
     spoken = _folded(peer.languages)
     reasons += [
-        f"Speaks {spoken[key]}" for key in sorted(_folded(referral.languages).keys() & spoken)
+        said(N_("Speaks %(language)s"), language=spoken[key])
+        for key in sorted(_folded(referral.languages).keys() & spoken)
     ]
     return Scored(
         peer_id=peer.id,

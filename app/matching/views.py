@@ -7,17 +7,22 @@ or redirects; reads of people's data are audited, so those views commit after re
 
 from __future__ import annotations
 
+from babel.lists import format_list
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..clock import utcnow
 from ..errors import DomainError, Forbidden
 from ..extensions import db
+from ..i18n import LIST_STYLES, N_, SOURCE_LOCALE, translated
 from ..pages import attempt, commit
 from ..peers.forms import MODE_LABELS, SUPPORT_TYPE_LABELS
 from ..peers.models import PeerProfile
 from ..timebank import exchanges
 from . import candidates, workflow
+from .engine import Listed
 from .forms import (
     BatchConfirmForm,
     CheckInForm,
@@ -33,17 +38,49 @@ from .permissions import can_match
 bp = Blueprint("matching", __name__)
 
 MATCH_STATUSES = {
-    "proposed": ("Proposed: waiting for the peer", ""),
-    "accepted": ("Accepted: waiting for the introduction", "govuk-tag--yellow"),
-    "introduced": ("Introduced", "govuk-tag--green"),
-    "closed": ("Closed", "govuk-tag--grey"),
-    "declined": ("Declined", "govuk-tag--red"),
+    "proposed": (N_("Proposed: waiting for the peer"), ""),
+    "accepted": (N_("Accepted: waiting for the introduction"), "govuk-tag--yellow"),
+    "introduced": (N_("Introduced"), "govuk-tag--green"),
+    "closed": (N_("Closed"), "govuk-tag--grey"),
+    "declined": (N_("Declined"), "govuk-tag--red"),
 }
 CHECK_IN_KINDS = {
-    "2_weeks": "2-week check-in",
-    "3_months": "3-month check-in",
-    "ad_hoc": "Check-in",
+    "2_weeks": N_("2-week check-in"),
+    "3_months": N_("3-month check-in"),
+    "ad_hoc": N_("Check-in"),
 }
+SUPPORT_STATUSES = {
+    "pending": N_("Pending"),
+    "confirmed": N_("Confirmed"),
+    "rejected": N_("Rejected"),
+    "reversed": N_("Reversed"),
+    "withdrawn": N_("Withdrawn"),
+}
+
+
+def say(text: str) -> str:
+    """A reason or a rule's message from the engine in the page's language (``translated``
+    words a ``Sentence`` whole, then puts its values in)."""
+    return translated(text)
+
+
+def support_words(codes) -> list[str]:
+    """The support types asked for, in the page's language."""
+    return [translated(str(SUPPORT_TYPE_LABELS.get(code, code))) for code in codes]
+
+
+def mode_words(codes) -> list[str]:
+    """The ways of meeting asked for, in the page's language."""
+    return [translated(str(MODE_LABELS.get(code, code))) for code in codes]
+
+
+def listed(items, style: str = "comma") -> str:
+    """Words or names listed as the page's language lists them (English as before: commas, or
+    "or" between each)."""
+    items = [str(item) for item in items]
+    if str(get_locale()) == SOURCE_LOCALE:
+        return Listed(items, style).english()
+    return format_list(items, style=LIST_STYLES[style], locale=get_locale()) if items else ""
 
 
 @bp.before_request
@@ -55,10 +92,17 @@ def require_sign_in():
 @bp.context_processor
 def matching_helpers():
     return {
-        "match_statuses": MATCH_STATUSES,
-        "check_in_kinds": CHECK_IN_KINDS,
+        "match_statuses": {
+            code: (translated(words), colour) for code, (words, colour) in MATCH_STATUSES.items()
+        },
+        "check_in_kinds": {code: translated(words) for code, words in CHECK_IN_KINDS.items()},
+        "support_statuses": {code: translated(words) for code, words in SUPPORT_STATUSES.items()},
+        "listed": listed,
+        "support_words": support_words,
+        "mode_words": mode_words,
         "support_type_labels": SUPPORT_TYPE_LABELS,
         "mode_labels": MODE_LABELS,
+        "say": say,
     }
 
 
@@ -79,7 +123,9 @@ def _peer_choices(organisation_id: int) -> list[tuple[str, str]]:
     from ..auth.models import User
 
     names = {u.id: u.name for u in db.session.query(User).filter(User.id.in_([r[1] for r in rows]))}
-    return [("", "Choose a peer")] + [(str(pid), names.get(mid, "A peer")) for pid, mid in rows]
+    return [("", _("Choose a peer"))] + [
+        (str(pid), names.get(mid, _("A peer"))) for pid, mid in rows
+    ]
 
 
 # --- a referral's candidates --------------------------------------------------------------------
@@ -104,9 +150,9 @@ def referral_candidates(referral_id: int):
                     db.session, current_user, referral_id, int(chosen), now=now
                 )
             except DomainError:
-                why_form.peer.errors = ["Choose a peer from the list."]
+                why_form.peer.errors = [_("Choose a peer from the list.")]
         else:
-            why_form.peer.errors = ["Choose a peer from the list."]
+            why_form.peer.errors = [_("Choose a peer from the list.")]
     peer_names = dict(why_form.peer.choices)
     candidates.record_candidates_listed(
         db.session,
@@ -134,7 +180,7 @@ def propose(referral_id: int):
     if not form.validate_on_submit() or not (
         raw.isascii() and raw.isdigit() and 0 < int(raw) < 2**31
     ):
-        flash("Choose a peer to propose.", "error")
+        flash(_("Choose a peer to propose."), "error")
         return redirect(url_for("matching.referral_candidates", referral_id=referral_id))
     outcome = attempt(
         lambda: workflow.propose_match(
@@ -149,7 +195,7 @@ def propose(referral_id: int):
     )
     if not outcome.ok:
         return redirect(url_for("matching.referral_candidates", referral_id=referral_id))
-    flash("The peer has been asked. They will accept or decline.", "success")
+    flash(_("The peer has been asked. They will accept or decline."), "success")
     return redirect(url_for("matching.match", match_id=outcome.value.id))
 
 
@@ -200,7 +246,7 @@ def _move(match_id: int, form, service, success: str, form_name: str | None = No
             form=form,
         )
         if outcome.ok:
-            flash(success, "success")
+            flash(translated(success), "success")
             return redirect(url_for("matching.match", match_id=match_id))
     return _match_page(
         match_id, **({form_name: form} if form_name else {})
@@ -213,7 +259,7 @@ def accept(match_id: int):
         match_id,
         ProposeForm(),
         workflow.accept_match,
-        "You accepted. The person will be asked to agree.",
+        N_("You accepted. The person will be asked to agree."),
         "action_form",
     )
 
@@ -225,7 +271,7 @@ def decline(match_id: int):
         match_id,
         form,
         workflow.decline_match,
-        "Declined. The referral is back in the queue.",
+        N_("Declined. The referral is back in the queue."),
         "decline_form",
         reason=form.reason.data,
     )
@@ -237,7 +283,7 @@ def introduce(match_id: int):
         match_id,
         ProposeForm(),
         workflow.introduce_match,
-        "Introduced: contact details are shared both ways.",
+        N_("Introduced: contact details are shared both ways."),
         "action_form",
         base_url=current_app.config.get("BASE_URL", ""),
     )
@@ -250,7 +296,7 @@ def check_in(match_id: int):
         match_id,
         form,
         workflow.record_check_in,
-        "Check-in recorded.",
+        N_("Check-in recorded."),
         "check_in_form",
         note=form.note.data,
     )
@@ -263,7 +309,7 @@ def log_support(match_id: int):
         match_id,
         form,
         workflow.log_support,
-        "Peer-support time recorded.",
+        N_("Peer-support time recorded."),
         "support_form",
         minutes=form.minutes.data,
         occurred_on=form.occurred_on.data,
@@ -278,7 +324,7 @@ def close(match_id: int):
         match_id,
         form,
         workflow.close_match,
-        "The match is closed.",
+        N_("The match is closed."),
         "close_form",
         outcome=form.outcome.data,
         feedback=form.feedback.data or "",
@@ -295,7 +341,7 @@ def feedback(match_id: int):
         match_id,
         form,
         workflow.add_feedback,
-        "Thank you for your feedback.",
+        N_("Thank you for your feedback."),
         "feedback_form",
         feedback=form.feedback.data,
     )
@@ -313,7 +359,7 @@ def confirm_support(match_id: int, exchange_id: int):
             banner=True,
         )
         if outcome.ok:
-            flash("Confirmed: the peer earns the hours from the organisation.", "success")
+            flash(_("Confirmed: the peer earns the hours from the organisation."), "success")
     return redirect(url_for("matching.match", match_id=match_id))
 
 
@@ -353,15 +399,15 @@ def _batch_names(planned) -> dict:
 def batch_confirm():
     form = BatchConfirmForm()
     if not can_match(current_user, current_user.organisation_id):
-        raise Forbidden("Only coordinators can match the queue.")
+        raise Forbidden(N_("Only coordinators can match the queue."))
     pairs = []
     for part in (form.pairs.data or "").split(","):
-        left, _, right = part.partition(":")
+        left, _colon, right = part.partition(":")
         if left.isascii() and left.isdigit() and right.isascii() and right.isdigit():
             if 0 < int(left) < 2**31 and 0 < int(right) < 2**31:
                 pairs.append((int(left), int(right)))
     if not form.validate_on_submit() or not pairs:
-        flash("There was nothing to confirm.", "error")
+        flash(_("There was nothing to confirm."), "error")
         return redirect(url_for("matching.batch"))
     outcome = attempt(
         lambda: workflow.confirm_batch(
@@ -374,9 +420,12 @@ def batch_confirm():
         expected=(DomainError,),
     )
     if not outcome.ok:
-        message = outcome.error.message
-        flash(f"Nothing was proposed: {message} The queue changed; review it again.", "error")
+        message = say(outcome.error.message)
+        flash(
+            _("Nothing was proposed: %(why)s The queue changed; review it again.", why=message),
+            "error",
+        )
         return redirect(url_for("matching.batch"))
     made = outcome.value
-    flash(f"{len(made)} peer{'s' if len(made) != 1 else ''} asked.", "success")
+    flash(ngettext("%(num)d peer asked.", "%(num)d peers asked.", len(made)), "success")
     return redirect(url_for("matching.matches"))

@@ -24,6 +24,7 @@ from .. import audit
 from ..auth.models import User
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..language import speaker
 from ..mail import queue_email
 from ..peers import voice
 from ..peers.models import PeerProfile, Referral
@@ -175,16 +176,19 @@ def propose_match(
     session.flush()
     _audit(session, actor, "match.proposed", match, now)
     if peer.member.email:
+        _ = speaker(peer.member.locale).gettext  # in the language the peer chose
         queue_email(
             session,
             to=peer.member.email,
-            subject="Someone would like your support",
-            body=(
-                f"Hello {peer.member.name},\n\n"
-                f"A coordinator at {peer.member.organisation.name} thinks you could support "
+            subject=_("Someone would like your support"),
+            body=_(
+                "Hello %(name)s,\n\nA coordinator at %(organisation)s thinks you could support "
                 "someone as a peer. Sign in to see what they would like, and to accept or "
-                f"decline:\n{_link(base_url, match)}\n\n"
-                "Their name and contact details are shared only if you accept and they agree."
+                "decline:\n%(link)s\n\n"
+                "Their name and contact details are shared only if you accept and they agree.",
+                name=peer.member.name,
+                organisation=peer.member.organisation.name,
+                link=_link(base_url, match),
             ),
         )
     return match
@@ -255,29 +259,46 @@ def introduce_match(
     peer, person = match.peer.member, match.referral.member
     link = _link(base_url, match)
     if person.email:
+        _ = speaker(person.locale).gettext  # each email in its recipient's language
+        values = {"name": person.name, "peer": peer.name, "email": peer.email, "link": link}
         queue_email(
             session,
             to=person.email,
-            subject=f"Meet your peer, {peer.name}",
+            subject=_("Meet your peer, %(peer)s", peer=peer.name),
             body=(
-                f"Hello {person.name},\n\n{peer.name} will be your peer. "
-                + (f"You can email them at {peer.email}." if peer.email else "")
-                + f"\n\nThe details are here: {link}"
+                _(
+                    "Hello %(name)s,\n\n%(peer)s will be your peer. You can email them at "
+                    "%(email)s.\n\nThe details are here: %(link)s",
+                    **values,
+                )
+                if peer.email
+                else _(
+                    "Hello %(name)s,\n\n%(peer)s will be your peer. \n\n"
+                    "The details are here: %(link)s",
+                    **values,
+                )
             ),
         )
     if peer.email:
+        _ = speaker(peer.locale).gettext
+        values = {"name": peer.name, "person": person.name, "email": person.email, "link": link}
         queue_email(
             session,
             to=peer.email,
-            subject=f"Meet {person.name}",
+            subject=_("Meet %(person)s", person=person.name),
             body=(
-                f"Hello {peer.name},\n\n{person.name} would like your support. "
-                + (
-                    f"You can email them at {person.email}."
-                    if person.email
-                    else "They have no email: your coordinator will put you in touch."
+                _(
+                    "Hello %(name)s,\n\n%(person)s would like your support. You can email them "
+                    "at %(email)s.\n\nThe details are here: %(link)s",
+                    **values,
                 )
-                + f"\n\nThe details are here: {link}"
+                if person.email
+                else _(
+                    "Hello %(name)s,\n\n%(person)s would like your support. They have no "
+                    "email: your coordinator will put you in touch.\n\n"
+                    "The details are here: %(link)s",
+                    **values,
+                )
             ),
         )
     return match

@@ -17,6 +17,7 @@ from .. import audit
 from ..auth.models import User
 from ..auth.permissions import coordinates_health_data
 from ..errors import NotFound
+from ..language import N_, speaker
 from ..mail import queue_email
 from .models import Notification, NotificationPreference
 
@@ -25,7 +26,7 @@ MAX_TEXT = 2000
 
 @dataclass(frozen=True)
 class Kind:
-    label: str  # in the preferences page's words
+    label: str  # in the preferences page's words (marked: show with ``translated``)
     optional: bool = False  # an opt-in (the digest); reminders always reach the inbox
     email_by_default: bool = True
 
@@ -39,14 +40,16 @@ WEEKLY_DIGEST = "weekly_digest"
 MATCH_CHECK_IN = "match_check_in"
 
 KINDS: dict[str, Kind] = {
-    PLAN_REVIEW: Kind("Support plan reviews falling due"),
-    REFERRAL_WAITING: Kind("Referrals waiting a long time for a peer"),
-    EXCHANGE_PENDING: Kind("Exchanges waiting for you to confirm"),
-    EXCHANGE_AUTO_CONFIRM: Kind("Exchanges about to be, or just, confirmed automatically"),
-    LISTING_EXPIRING: Kind("Your listings about to expire"),
-    MATCH_CHECK_IN: Kind("Check-ins on peer support: 2 weeks and 3 months after an introduction"),
+    PLAN_REVIEW: Kind(N_("Support plan reviews falling due")),
+    REFERRAL_WAITING: Kind(N_("Referrals waiting a long time for a peer")),
+    EXCHANGE_PENDING: Kind(N_("Exchanges waiting for you to confirm")),
+    EXCHANGE_AUTO_CONFIRM: Kind(N_("Exchanges about to be, or just, confirmed automatically")),
+    LISTING_EXPIRING: Kind(N_("Your listings about to expire")),
+    MATCH_CHECK_IN: Kind(
+        N_("Check-ins on peer support: 2 weeks and 3 months after an introduction")
+    ),
     WEEKLY_DIGEST: Kind(
-        "A weekly digest of new offers and requests near you",
+        N_("A weekly digest of new offers and requests near you"),
         optional=True,
         email_by_default=False,
     ),
@@ -143,7 +146,9 @@ def notify(
     subject: str | None = None,
 ) -> Notification:
     """Put a notification in the person's inbox and, if they have an email address and want
-    this kind by email, queue an email too (sent after the caller's commit)."""
+    this kind by email, queue an email too (sent after the caller's commit). ``text`` and
+    ``subject`` are in the recipient's language (``app.language.speaker(recipient.locale)``):
+    the inbox keeps them as written, and the email's own words are added in it too."""
     if kind not in KINDS:
         raise ValueError(f"Unknown kind of notification: {kind!r}")
     if len(text) > MAX_TEXT:
@@ -156,9 +161,10 @@ def notify(
         body = text
         if link:
             body += f"\n\n{base_url.rstrip('/')}{link}"
-        body += (
-            "\n\nYou can see this in your Give and Get inbox, and choose which messages come "
-            f"by email: {base_url.rstrip('/')}/inbox/preferences"
+        body += "\n\n" + speaker(recipient.locale).gettext(
+            "You can see this in your Give and Get inbox, and choose which messages come "
+            "by email: %(link)s",
+            link=f"{base_url.rstrip('/')}/inbox/preferences",
         )
         queue_email(session, to=recipient.email, subject=subject or text.split("\n")[0], body=body)
     session.flush()

@@ -4,18 +4,31 @@ inbox for their coordinator. Also the unread count every page's header shows."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..clock import utcnow
 from ..extensions import db
 from ..forms import page_arg
+from ..i18n import N_
 from ..pages import attempt, commit
 from . import services
 
 bp = Blueprint("notifications", __name__)
 
 PER_PAGE = 50
+# The preferences page shows each kind's label (services.KINDS) through translated(): the labels
+# are marked for translation here, and a test keeps this list and KINDS in step.
+KIND_LABELS = (
+    N_("Support plan reviews falling due"),
+    N_("Referrals waiting a long time for a peer"),
+    N_("Exchanges waiting for you to confirm"),
+    N_("Exchanges about to be, or just, confirmed automatically"),
+    N_("Your listings about to expire"),
+    N_("Check-ins on peer support: 2 weeks and 3 months after an introduction"),
+    N_("A weekly digest of new offers and requests near you"),
+)
 
 
 @bp.app_context_processor
@@ -55,7 +68,7 @@ def mark_read(notification_id: int):
             db.session, actor=current_user, notification_id=notification_id, now=utcnow()
         )
     )
-    flash("Marked as read.", "success")
+    flash(_("Marked as read."), "success")
     return redirect(url_for("notifications.inbox"))
 
 
@@ -63,9 +76,9 @@ def mark_read(notification_id: int):
 def mark_all_read():
     outcome = attempt(lambda: services.mark_all_read(db.session, actor=current_user, now=utcnow()))
     flash(
-        "Everything in your inbox is marked as read."
+        _("Everything in your inbox is marked as read.")
         if outcome.value
-        else "There was nothing unread.",
+        else _("There was nothing unread."),
         "success",
     )
     return redirect(url_for("notifications.inbox"))
@@ -85,7 +98,7 @@ def preferences():
             )
         )
         if outcome.ok:
-            flash("Your choices are saved.", "success")
+            flash(_("Your choices are saved."), "success")
             return redirect(url_for("notifications.preferences"))
     return render_template(
         "notifications/preferences.html",

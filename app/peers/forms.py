@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -29,12 +30,16 @@ from .wellbeing import QUESTIONS, SCALE
 # --- plain-English words for the codes the services use -----------------------------------------
 
 SUPPORT_TYPE_LABELS = {
-    "talk": "A chat with someone who has been there",
-    "support_planning": "Help to write or review their support plan",
-    "accompany": "Someone to go with them to appointments or activities",
-    "practical": "Practical help, like shopping or filling in forms",
+    "talk": _l("A chat with someone who has been there"),
+    "support_planning": _l("Help to write or review their support plan"),
+    "accompany": _l("Someone to go with them to appointments or activities"),
+    "practical": _l("Practical help, like shopping or filling in forms"),
 }
-MODE_LABELS = {"in_person": "In person", "phone": "By phone", "video": "By video call"}
+MODE_LABELS = {
+    "in_person": _l("In person"),
+    "phone": _l("By phone"),
+    "video": _l("By video call"),
+}
 MANAGEMENT_LABELS = {
     "notional": "Notional budget",
     "third_party": "Third party budget",
@@ -67,10 +72,10 @@ SUPPORT_KIND_HINTS = {
     "give_and_get": "Support that costs no money: timebank hours, peer support, groups, family.",
 }
 YES_NO = [("yes", "Yes"), ("no", "No")]
-LANGUAGES_HINT = (
+LANGUAGES_HINT = _l(
     "Separate languages with commas, for example: English, Urdu, British Sign Language."
 )
-GENDER_HINT = "For example, female or male. Leave it empty if there is no preference."
+GENDER_HINT = _l("For example, female or male. Leave it empty if there is no preference.")
 
 
 def split_languages(text: str | None) -> list[str]:
@@ -149,7 +154,7 @@ class CheckboxesField(SelectMultipleField):
     """GOV.UK checkboxes sharing one name. ``required`` says what to write if none is ticked."""
 
     def __init__(self, label=None, validators=None, *, required=None, **kw):
-        kw.setdefault("invalid_choice_message", "Choose from the list.")
+        kw.setdefault("invalid_choice_message", _l("Choose from the list."))
         super().__init__(label, validators, **kw)
         self.required = required
         self.groups: list[tuple[str, list[tuple[str, str]]]] = []
@@ -178,10 +183,10 @@ def OptionalDateField(label=None, *, noun="The date", **kwargs) -> DateInputFiel
 
 
 def member_field() -> SelectField:
-    message = "Choose the person from the list."
+    message = _l("Choose the person from the list.")
     return SelectField(
-        "Who is it for?",
-        validators=[DataRequired("Choose the person.")],
+        _l("Who is it for?"),
+        validators=[DataRequired(_l("Choose the person."))],
         invalid_choice_message=message,
         choices=[],
     )
@@ -189,7 +194,7 @@ def member_field() -> SelectField:
 
 def consent_field() -> BooleanField:
     return BooleanField(
-        "They gave explicit consent to use their health conditions for peer support"
+        _l("They gave explicit consent to use their health conditions for peer support")
     )
 
 
@@ -212,11 +217,15 @@ def conditions_field(label: str) -> CheckboxesField:
 
 
 def languages_field(label: str) -> StringField:
-    return StringField(label, validators=[Length(max=500, message="Use 500 characters or fewer.")])
+    return StringField(
+        label, validators=[Length(max=500, message=_l("Use 500 characters or fewer."))]
+    )
 
 
 def gender_field(label: str) -> StringField:
-    return StringField(label, validators=[Length(max=40, message="Use 40 characters or fewer.")])
+    return StringField(
+        label, validators=[Length(max=40, message=_l("Use 40 characters or fewer."))]
+    )
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -364,20 +373,21 @@ class SignOffForm(FlaskForm):
 
 class ReferralForm(FlaskForm):
     member_id = member_field()
-    condition_codes = conditions_field("What do they live with?")
+    condition_codes = conditions_field(_l("What do they live with?"))
     is_carer = BooleanField(
-        "They are a family carer: these are the conditions of the person they care for"
+        _l("They are a family carer: these are the conditions of the person they care for")
     )
     health_data_consent = consent_field()
     postcode = StringField(
-        "Postcode (optional)", validators=[Length(max=20, message="Enter a real postcode.")]
+        _l("Postcode (optional)"),
+        validators=[Length(max=20, message=_l("Enter a real postcode."))],
     )
     support_types = support_types_field(
-        "What support would help?", "Choose at least one kind of support."
+        _l("What support would help?"), _l("Choose at least one kind of support.")
     )
-    modes = modes_field("How would they like to meet?", "Choose at least one way to meet.")
-    languages = languages_field("Languages they would like to use (optional)")
-    peer_gender = gender_field("Would they prefer a peer of a particular gender? (optional)")
+    modes = modes_field(_l("How would they like to meet?"), _l("Choose at least one way to meet."))
+    languages = languages_field(_l("Languages they would like to use (optional)"))
+    peer_gender = gender_field(_l("Would they prefer a peer of a particular gender? (optional)"))
 
 
 # --- peers ------------------------------------------------------------------------------------
@@ -385,39 +395,41 @@ class ReferralForm(FlaskForm):
 
 class PeerDetailsForm(FlaskForm):
     support_types = support_types_field(
-        "What support can they give?", "Choose at least one kind of support they can give."
+        _l("What support can they give?"), _l("Choose at least one kind of support they can give.")
     )
-    modes = modes_field("How can they meet people?", "Choose at least one way to meet.")
-    languages = languages_field("Languages they speak (optional)")
+    modes = modes_field(_l("How can they meet people?"), _l("Choose at least one way to meet."))
+    languages = languages_field(_l("Languages they speak (optional)"))
     capacity = WholeNumberField(
-        "How many people can they support at once?",
+        _l("How many people can they support at once?"),
         minimum=1,
         maximum=20,
-        message="Enter how many people at once, as a whole number from 1 to 20.",
+        message=_l("Enter how many people at once, as a whole number from 1 to 20."),
         default="1",
     )
     travel_km = WholeNumberField(
-        "How far will they travel, in kilometres?",
+        _l("How far will they travel, in kilometres?"),
         minimum=0,
         maximum=500,
-        message="Enter a distance in whole kilometres, from 0 to 500.",
+        message=_l("Enter a distance in whole kilometres, from 0 to 500."),
         default="5",
     )
-    gender = gender_field("Their gender (optional)")
-    references_checked_on = OptionalDateField("References checked on", noun="The references date")
-    dbs_checked_on = OptionalDateField("DBS check date", noun="The DBS check date")
-    training_completed_on = OptionalDateField("Training completed on", noun="The training date")
-    notes = TextAreaField(
-        "Notes for coordinators (optional)",
-        validators=[Length(max=2000, message="Use 2,000 characters or fewer.")],
+    gender = gender_field(_l("Their gender (optional)"))
+    references_checked_on = OptionalDateField(
+        _l("References checked on"), noun="The references date"
     )
-    approve = BooleanField("Approve them as a peer now")
+    dbs_checked_on = OptionalDateField(_l("DBS check date"), noun="The DBS check date")
+    training_completed_on = OptionalDateField(_l("Training completed on"), noun="The training date")
+    notes = TextAreaField(
+        _l("Notes for coordinators (optional)"),
+        validators=[Length(max=2000, message=_l("Use 2,000 characters or fewer."))],
+    )
+    approve = BooleanField(_l("Approve them as a peer now"))
 
 
 class NewPeerForm(PeerDetailsForm):
     member_id = member_field()
-    condition_codes = conditions_field("What do they live with themselves?")
-    carer_condition_codes = conditions_field("What do they know as a family carer?")
+    condition_codes = conditions_field(_l("What do they live with themselves?"))
+    carer_condition_codes = conditions_field(_l("What do they know as a family carer?"))
     health_data_consent = consent_field()
 
 
@@ -425,15 +437,19 @@ class NewPeerForm(PeerDetailsForm):
 
 
 class HealthForm(FlaskForm):
-    condition_codes = conditions_field("What do they live with?")
-    carer_condition_codes = conditions_field("What do they know as a family carer?")
+    condition_codes = conditions_field(_l("What do they live with?"))
+    carer_condition_codes = conditions_field(_l("What do they know as a family carer?"))
     health_data_consent = consent_field()
 
 
 class ConditionForm(FlaskForm):
-    name = StringField("Name in plain English", validators=[DataRequired("Enter a name.")])
-    group = StringField("Group", validators=[DataRequired("Enter a group, like Neurological.")])
-    code = StringField("Code", validators=[DataRequired("Enter a code, like type_2_diabetes.")])
+    name = StringField(_l("Name in plain English"), validators=[DataRequired(_l("Enter a name."))])
+    group = StringField(
+        _l("Group"), validators=[DataRequired(_l("Enter a group, like Neurological."))]
+    )
+    code = StringField(
+        _l("Code"), validators=[DataRequired(_l("Enter a code, like type_2_diabetes."))]
+    )
 
 
 # --- versions and reviews -----------------------------------------------------------------------

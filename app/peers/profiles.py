@@ -17,6 +17,11 @@ from . import conditions
 from .models import MODES, SUPPORT_TYPES, Condition, PeerProfile
 from .permissions import can_list_peers, can_manage_peer, can_see_peer, can_see_peer_notes
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
+    return text
+
+
 NEEDS_DBS = {"accompany", "practical"}
 MAX_LANGUAGES = 10
 
@@ -43,32 +48,32 @@ def needs_dbs(support_types: list[str], modes: list[str]) -> bool:
 def validate_details(details: PeerDetails, today: date, *, approving: bool) -> PeerDetails:
     errors: dict[str, str] = {}
     if not details.support_types or set(details.support_types) - set(SUPPORT_TYPES):
-        errors["support_types"] = (
+        errors["support_types"] = N_(
             "Choose at least one: talk, support_planning, accompany, practical."
         )
     if not details.modes or set(details.modes) - set(MODES):
-        errors["modes"] = "Choose at least one: in_person, phone, video."
+        errors["modes"] = N_("Choose at least one: in_person, phone, video.")
     languages = [lang.strip() for lang in details.languages if lang and lang.strip()]
     if len(languages) > MAX_LANGUAGES or any(len(lang) > 40 for lang in languages):
-        errors["languages"] = "List up to 10 languages, each up to 40 characters."
+        errors["languages"] = N_("List up to 10 languages, each up to 40 characters.")
     if not isinstance(details.capacity, int) or not 1 <= details.capacity <= 20:
-        errors["capacity"] = "Enter how many people at once, from 1 to 20."
+        errors["capacity"] = N_("Enter how many people at once, from 1 to 20.")
     if not isinstance(details.travel_km, int) or not 0 <= details.travel_km <= 500:
-        errors["travel_km"] = "Enter a distance from 0 to 500 kilometres."
+        errors["travel_km"] = N_("Enter a distance from 0 to 500 kilometres.")
     for name in ("references_checked_on", "dbs_checked_on", "training_completed_on"):
         value = getattr(details, name)
         if value is not None and value > today:
             errors[name] = "The date must be today or in the past."
     if details.gender is not None and len(details.gender) > 40:
-        errors["gender"] = "Use 40 characters or fewer."
+        errors["gender"] = N_("Use 40 characters or fewer.")
     if len(details.notes or "") > 2000:
-        errors["notes"] = "Use 2,000 characters or fewer."
+        errors["notes"] = N_("Use 2,000 characters or fewer.")
     if approving and needs_dbs(details.support_types, details.modes) and not details.dbs_checked_on:
-        errors["dbs_checked_on"] = (
+        errors["dbs_checked_on"] = N_(
             "In-person accompanying or practical support needs a DBS check on file: enter its date."
         )
     if errors:
-        raise ValidationFailed("Check the peer's details.", fields=errors)
+        raise ValidationFailed(N_("Check the peer's details."), fields=errors)
     details.languages = list(dict.fromkeys(lang.title() for lang in languages))
     details.support_types = [t for t in SUPPORT_TYPES if t in details.support_types]
     details.modes = [m for m in MODES if m in details.modes]
@@ -91,9 +96,9 @@ def create_peer(
     person = session.get(User, member_id)
     if person is None or not coordinates_health_data(actor, person.organisation_id):
         if person is not None and actor.organisation_id == person.organisation_id:
-            raise Forbidden("Only coordinators can add peers.")
+            raise Forbidden(N_("Only coordinators can add peers."))
         raise ValidationFailed(
-            "Choose a member of your organisation.", fields={"member_id": "No such member."}
+            N_("Choose a member of your organisation."), fields={"member_id": N_("No such member.")}
         )
     existing = session.scalar(select(PeerProfile).where(PeerProfile.member_id == person.id))
     # The draft a sign-off left ("I would support someone later") is what the coordinator now
@@ -101,9 +106,9 @@ def create_peer(
     follow_up = existing is not None and existing.source == "sign_off" and not existing.approved
     if existing is not None and not follow_up:
         raise Conflict(
-            "This person already has a peer profile.",
+            N_("This person already has a peer profile."),
             code="peer_exists",
-            fields={"member_id": "Already a peer."},
+            fields={"member_id": N_("Already a peer.")},
         )
     details = validate_details(details, london_date(now), approving=approve)
     conditions.require_consent(list(condition_codes) + list(carer_condition_codes), consent_given)
@@ -170,7 +175,10 @@ def create_draft_from_sign_off(
         capacity=1,
         travel_km=5,
         source="sign_off",
-        notes="Offered at sign-off to support someone else later. Follow up when they are ready.",
+        # Shown in the page's language while nobody has changed it (peer.html: translated).
+        notes=N_(
+            "Offered at sign-off to support someone else later. Follow up when they are ready."
+        ),
         created_at=now,
     )
     session.add(profile)
@@ -211,7 +219,7 @@ def find_peer_for(session: Session, actor: User, peer_id: int) -> PeerProfile:
     for jobs. Showing it to someone is ``get_peer_for``."""
     profile = session.get(PeerProfile, peer_id)
     if profile is None or not can_see_peer(actor, profile):
-        raise NotFound("We could not find that peer.")
+        raise NotFound(N_("We could not find that peer."))
     return profile
 
 
@@ -271,7 +279,7 @@ def update_peer(
 ) -> PeerProfile:
     profile = find_peer_for(session, actor, peer_id)
     if not can_manage_peer(actor, profile):
-        raise Forbidden("Only coordinators can change a peer's details and checks.")
+        raise Forbidden(N_("Only coordinators can change a peer's details and checks."))
     details = validate_details(details, london_date(now), approving=profile.approved)
     for name, value in details.__dict__.items():
         setattr(profile, name, value)
@@ -290,9 +298,9 @@ def update_peer(
 def approve_peer(session: Session, *, actor: User, peer_id: int, now: datetime) -> PeerProfile:
     profile = find_peer_for(session, actor, peer_id)
     if not can_manage_peer(actor, profile):
-        raise Forbidden("Only coordinators can approve peers.")
+        raise Forbidden(N_("Only coordinators can approve peers."))
     if profile.approved:
-        raise Conflict("This peer is already approved.", code="already_approved")
+        raise Conflict(N_("This peer is already approved."), code="already_approved")
     _approve(profile, actor, now)
     audit.record(
         session,
@@ -326,7 +334,7 @@ def set_paused(
 
 def peers_query(actor: User, *, approved: bool | None = None):
     if not can_list_peers(actor):
-        raise Forbidden("Only coordinators can list peers.")
+        raise Forbidden(N_("Only coordinators can list peers."))
     statement = select(PeerProfile).where(PeerProfile.organisation_id == actor.organisation_id)
     if approved is True:
         statement = statement.where(PeerProfile.approved_at.is_not(None))

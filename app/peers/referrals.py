@@ -25,6 +25,10 @@ from .permissions import (
 )
 
 
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
+    return text
+
+
 @dataclass
 class ReferralRequest:
     member_id: int
@@ -41,17 +45,17 @@ class ReferralRequest:
 def _validate(request: ReferralRequest) -> None:
     errors: dict[str, str] = {}
     if not request.support_types or set(request.support_types) - set(SUPPORT_TYPES):
-        errors["support_types"] = (
+        errors["support_types"] = N_(
             "Choose at least one: talk, support_planning, accompany, practical."
         )
     if not request.modes or set(request.modes) - set(MODES):
-        errors["modes"] = "Choose at least one: in_person, phone, video."
+        errors["modes"] = N_("Choose at least one: in_person, phone, video.")
     if len(request.languages) > 10 or any(len(x) > 40 for x in request.languages):
-        errors["preferences.languages"] = "List up to 10 languages."
+        errors["preferences.languages"] = N_("List up to 10 languages.")
     if request.peer_gender is not None and len(request.peer_gender) > 40:
-        errors["preferences.peer_gender"] = "Use 40 characters or fewer."
+        errors["preferences.peer_gender"] = N_("Use 40 characters or fewer.")
     if errors:
-        raise ValidationFailed("Check the referral.", fields=errors)
+        raise ValidationFailed(N_("Check the referral."), fields=errors)
 
 
 def create_referral(
@@ -67,9 +71,9 @@ def create_referral(
     person = session.get(User, request.member_id)
     if person is None or not coordinates_health_data(actor, person.organisation_id):
         if not can_refer(actor):
-            raise Forbidden("Only coordinators and partner systems can make referrals.")
+            raise Forbidden(N_("Only coordinators and partner systems can make referrals."))
         raise ValidationFailed(
-            "Choose a member of your organisation.", fields={"member_id": "No such member."}
+            N_("Choose a member of your organisation."), fields={"member_id": N_("No such member.")}
         )
     _validate(request)
     postcode = clean_postcode(request.postcode) or person.postcode
@@ -117,7 +121,7 @@ def find_referral_for(session: Session, actor: User, referral_id: int) -> Referr
     audited: for services that act on it and for jobs. Showing it is ``get_referral_for``."""
     referral = session.get(Referral, referral_id)
     if referral is None or not can_see_referral(actor, referral):
-        raise NotFound("We could not find that referral.")
+        raise NotFound(N_("We could not find that referral."))
     return referral
 
 
@@ -205,9 +209,9 @@ def referrals_query(session: Session, actor: User, *, status: str | None = None)
 def close_referral(session: Session, *, actor: User, referral_id: int, now: datetime) -> Referral:
     referral = find_referral_for(session, actor, referral_id)
     if not can_manage_referral(actor, referral):
-        raise Forbidden("Only coordinators can close referrals.")
+        raise Forbidden(N_("Only coordinators can close referrals."))
     if referral.status == "closed":
-        raise Conflict("This referral is already closed.", code="already_closed")
+        raise Conflict(N_("This referral is already closed."), code="already_closed")
     referral.status = "closed"
     referral.closed_at = now
     audit.record(

@@ -23,6 +23,7 @@ from ..auth.models import ApiToken, SignInAttempt, User, UserToken
 from ..auth.permissions import can_view_member
 from ..auth.services import forget_person
 from ..errors import Forbidden, NotFound, ValidationFailed
+from ..i18n import N_
 from ..mail import OutboxEmail
 from ..matching.models import Match, MatchCheckIn
 from ..notifications.models import Notification, NotificationPreference
@@ -58,7 +59,7 @@ MIN_NAME_TO_REPLACE = 3
 def _person_for(session: Session, actor: User, member_id: int) -> User:
     person = session.get(User, member_id)
     if person is None or not can_view_member(actor, person):
-        raise NotFound("We could not find that member.")
+        raise NotFound(N_("We could not find that member."))
     return person
 
 
@@ -113,7 +114,7 @@ def export_person(session: Session, *, actor: User, member_id: int, now: datetim
     person = _person_for(session, actor, member_id)
     if not can_export(actor, person):
         raise Forbidden(
-            "Only the person and their coordinators can export what is held about them."
+            N_("Only the person and their coordinators can export what is held about them.")
         )
     audit.record(
         session,
@@ -131,7 +132,7 @@ def export_person(session: Session, *, actor: User, member_id: int, now: datetim
     sections = [
         ExportSection(
             "account",
-            "Account",
+            N_("Account"),
             [
                 {
                     "id": person.id,
@@ -149,7 +150,7 @@ def export_person(session: Session, *, actor: User, member_id: int, now: datetim
         ),
         ExportSection(
             "hours",
-            "Hours account",
+            N_("Hours account"),
             [
                 {
                     "balance_minutes": account.balance_minutes,
@@ -161,7 +162,7 @@ def export_person(session: Session, *, actor: User, member_id: int, now: datetim
         ),
         ExportSection(
             "statement",
-            "Statement",
+            N_("Statement"),
             [
                 {
                     "at": row.at,
@@ -174,10 +175,10 @@ def export_person(session: Session, *, actor: User, member_id: int, now: datetim
                 for row in statement(session, account)
             ],
         ),
-        ExportSection("exchanges", "Exchanges", _exchanges(session, person, account.id)),
+        ExportSection("exchanges", N_("Exchanges"), _exchanges(session, person, account.id)),
         ExportSection(
             "listings",
-            "Listings",
+            N_("Listings"),
             [
                 {
                     "id": listing.id,
@@ -192,17 +193,21 @@ def export_person(session: Session, *, actor: User, member_id: int, now: datetim
                 for listing in listings_of(session, person)
             ],
         ),
-        ExportSection("directory", "Directory entry", [_directory(session, person)], single=True),
-        ExportSection("conditions", "Health conditions", _conditions(session, person)),
-        ExportSection("consents", "Consent records", _consents(session, person)),
-        ExportSection("peer_profile", "Peer profile", _peer_profile(session, person), single=True),
-        ExportSection("plans", "Support plans", _plans(session, person)),
-        ExportSection("plan_supports", "Support plan lines", _plan_supports(session, person)),
-        ExportSection("referrals", "Referrals", _referrals(session, person)),
-        ExportSection("matches", "Peer matches", _matches(session, person)),
+        ExportSection(
+            "directory", N_("Directory entry"), [_directory(session, person)], single=True
+        ),
+        ExportSection("conditions", N_("Health conditions"), _conditions(session, person)),
+        ExportSection("consents", N_("Consent records"), _consents(session, person)),
+        ExportSection(
+            "peer_profile", N_("Peer profile"), _peer_profile(session, person), single=True
+        ),
+        ExportSection("plans", N_("Support plans"), _plans(session, person)),
+        ExportSection("plan_supports", N_("Support plan lines"), _plan_supports(session, person)),
+        ExportSection("referrals", N_("Referrals"), _referrals(session, person)),
+        ExportSection("matches", N_("Peer matches"), _matches(session, person)),
         ExportSection(
             "notifications",
-            "Notifications",
+            N_("Notifications"),
             [
                 {
                     "id": n.id,
@@ -216,7 +221,7 @@ def export_person(session: Session, *, actor: User, member_id: int, now: datetim
         ),
         ExportSection(
             "api_tokens",
-            "API tokens",
+            N_("API tokens"),
             [
                 {
                     "id": token.id,
@@ -232,7 +237,7 @@ def export_person(session: Session, *, actor: User, member_id: int, now: datetim
         ),
         ExportSection(
             "audit",
-            "Audit trail about them",
+            N_("Audit trail about them"),
             [
                 {
                     "at": event.at,
@@ -441,7 +446,7 @@ def clean_reason(raw: str | None) -> str:
     reason = (raw or "").strip()
     if not reason:
         raise ValidationFailed(
-            "Say why this person is being erased.", fields={"reason": "Enter a reason."}
+            N_("Say why this person is being erased."), fields={"reason": N_("Enter a reason.")}
         )
     if len(reason) > MAX_REASON_LENGTH:
         message = f"The reason must be {MAX_REASON_LENGTH} characters or fewer."
@@ -454,7 +459,7 @@ def person_to_erase(session: Session, actor: User, member_id: int) -> User:
     person = _person_for(session, actor, member_id)
     if not can_erase(actor, person):
         raise Forbidden(
-            "Only a coordinator of their organisation or an administrator can erase a person."
+            N_("Only a coordinator of their organisation or an administrator can erase a person.")
         )
     return person
 

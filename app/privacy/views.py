@@ -6,10 +6,12 @@ import json
 from datetime import date, datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..clock import utcnow
 from ..extensions import db
+from ..i18n import N_, translated
 from ..pages import attempt, commit
 from ..templating import format_date
 from . import services
@@ -17,6 +19,90 @@ from .forms import EraseForm
 from .permissions import can_erase, can_export
 
 bp = Blueprint("privacy", __name__)
+
+# Each field of the export in words, marked for translation (the JSON download keeps the keys).
+EXPORT_LABELS = {
+    "id": N_("Number"),
+    "name": N_("Name"),
+    "email": N_("Email"),
+    "postcode": N_("Postcode"),
+    "role": N_("Role"),
+    "organisation": N_("Organisation"),
+    "can_sign_in": N_("Can sign in"),
+    "joined": N_("Joined"),
+    "erased_at": N_("Erased at"),
+    "balance_minutes": N_("Balance (minutes)"),
+    "min_balance_minutes": N_("Lowest balance allowed (minutes)"),
+    "max_balance_minutes": N_("Highest balance allowed (minutes)"),
+    "at": N_("When"),
+    "what": N_("What"),
+    "with": N_("With whom"),
+    "minutes": N_("Minutes"),
+    "balance_after_minutes": N_("Balance after (minutes)"),
+    "exchange_id": N_("Exchange number"),
+    "kind": N_("Kind"),
+    "title": N_("Title"),
+    "description": N_("Description"),
+    "category": N_("Category"),
+    "availability": N_("Availability"),
+    "expires_on": N_("Expires on"),
+    "withdrawn_at": N_("Withdrawn at"),
+    "text": N_("Message"),
+    "created_at": N_("Created at"),
+    "read": N_("Read"),
+    "last_used_at": N_("Last used at"),
+    "revoked_at": N_("Revoked at"),
+    "actor_id": N_("Done by (member number)"),
+    "action": N_("Action"),
+    "object_type": N_("Object type"),
+    "object_id": N_("Object number"),
+    "member_id": N_("Member number"),
+    "provider": N_("Provider"),
+    "receiver": N_("Receiver"),
+    "occurred_on": N_("Occurred on"),
+    "status": N_("Status"),
+    "listed": N_("Listed"),
+    "about": N_("About"),
+    "show_email": N_("Show email"),
+    "show_district": N_("Show district"),
+    "code": N_("Code"),
+    "relationship": N_("Relationship"),
+    "purpose": N_("Purpose"),
+    "recorded_by_id": N_("Recorded by (member number)"),
+    "recorded_at": N_("Recorded at"),
+    "withdrawn_by_id": N_("Withdrawn by (member number)"),
+    "gender": N_("Gender"),
+    "capacity": N_("Capacity"),
+    "travel_km": N_("Travels up to (km)"),
+    "support_types": N_("Support types"),
+    "modes": N_("Modes"),
+    "languages": N_("Languages"),
+    "references_checked_on": N_("References checked on"),
+    "dbs_checked_on": N_("DBS checked on"),
+    "training_completed_on": N_("Training completed on"),
+    "approved_at": N_("Approved at"),
+    "paused": N_("Paused"),
+    "notes": N_("Notes"),
+    "budget_pence": N_("Budget (pence)"),
+    "management": N_("Management"),
+    "outcomes": N_("Outcomes"),
+    "signed_off_on": N_("Signed off on"),
+    "next_review_on": N_("Next review on"),
+    "last_reviewed_on": N_("Last reviewed on"),
+    "plan_id": N_("Plan number"),
+    "type": N_("Type"),
+    "annual_pence": N_("Per year (pence)"),
+    "hours_per_month": N_("Hours per month"),
+    "source": N_("Source"),
+    "peer_gender": N_("Peer gender"),
+    "waiting_since": N_("Waiting since"),
+    "closed_at": N_("Closed at"),
+    "as": N_("Taking part as"),
+    "proposed_at": N_("Proposed at"),
+    "introduced_at": N_("Introduced at"),
+    "outcome": N_("Outcome"),
+    "their_feedback": N_("Their feedback"),
+}
 
 
 @bp.app_context_processor
@@ -28,16 +114,23 @@ def privacy_rights():
 
 @bp.app_template_filter("export_label")
 def export_label(key: str) -> str:
-    """A section's field name in words: ``balance_after_minutes`` → "Balance after minutes"."""
-    return key.replace("_", " ").capitalize()
+    """A section's field name in words: ``balance_after_minutes`` → "Balance after (minutes)"."""
+    label = EXPORT_LABELS.get(key)
+    return translated(label) if label else key.replace("_", " ").capitalize()
+
+
+# Fields whose values are words of the product's own (a role's name), not what people wrote.
+TRANSLATED_VALUES = {"role"}
 
 
 @bp.app_template_filter("export_value")
-def export_value(value) -> str:
+def export_value(value, key: str | None = None) -> str:
+    if key in TRANSLATED_VALUES and isinstance(value, str):
+        return translated(value)
     if value is None or value == "" or value == []:
-        return "None"
+        return _("None")
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(value, date | datetime):
         return format_date(value)
     if isinstance(value, list | tuple):
@@ -87,7 +180,7 @@ def erase_page(member_id: int):
             form=form,
         )
         if outcome.ok:
-            flash("The member has been erased. They can no longer sign in.", "success")
+            flash(_("The member has been erased. They can no longer sign in."), "success")
             return redirect(url_for("privacy.erase_page", member_id=member_id))
     return render_template(
         "privacy/erase.html",

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from ..auth.models import Organisation, User
 from ..clock import LONDON, london_date
 from ..errors import ValidationFailed
+from ..i18n import N_
 from ..matching.models import Match
 from ..peers.models import PlanSupport, Referral, SupportPlan
 from ..timebank.categories import category_name
@@ -40,7 +41,18 @@ from ..timebank.models import Account, Exchange
 
 MAX_YEARS = 5
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
-UNKNOWN_DISTRICT = "Not known"
+# What is wrong with a period's ends, in the words the report page shows (translated there, with
+# the values put in the same way).
+PERIOD_PROBLEMS = (
+    N_("Enter a date, like 2026-01-31."),
+    N_("Enter a real date as YYYY-MM-DD, like 2026-01-31."),
+    N_("Enter a year from %(earliest)s to %(latest)s."),
+    N_("The end of the period must be the same as or after its start."),
+    N_("A report covers at most %(years)s years."),
+)
+NO_DATE, NOT_A_DATE, YEAR_OUT_OF_RANGE, END_BEFORE_START, TOO_LONG = PERIOD_PROBLEMS
+PERIOD_VALUES = {"earliest": EARLIEST_YEAR, "latest": LATEST_YEAR, "years": MAX_YEARS}
+UNKNOWN_DISTRICT = N_("Not known")  # shown on the report page in its language
 # Give-and-get supports the ledger and matches can deliver (community groups and family are
 # planned too, but nothing here records them).
 DELIVERABLE_TYPES = ("timebank", "peer")
@@ -81,18 +93,18 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def _parse_date(raw: Any, name: str, problems: dict[str, str]) -> date | None:
     if raw is None or raw == "":
-        problems[name] = "Enter a date, like 2026-01-31."
+        problems[name] = NO_DATE
         return None
     if not isinstance(raw, str) or not _ISO_DATE.fullmatch(raw):
-        problems[name] = "Enter a real date as YYYY-MM-DD, like 2026-01-31."
+        problems[name] = NOT_A_DATE
         return None
     try:
         parsed = date.fromisoformat(raw)
     except ValueError:
-        problems[name] = "Enter a real date as YYYY-MM-DD, like 2026-01-31."
+        problems[name] = NOT_A_DATE
         return None
     if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
-        problems[name] = f"Enter a year from {EARLIEST_YEAR} to {LATEST_YEAR}."
+        problems[name] = YEAR_OUT_OF_RANGE % PERIOD_VALUES
         return None
     return parsed
 
@@ -112,11 +124,11 @@ def parse_period(raw_from: Any, raw_to: Any) -> Period:
     end = _parse_date(raw_to, "to", problems)
     if start and end:
         if start > end:
-            problems["to"] = "The end of the period must be the same as or after its start."
+            problems["to"] = END_BEFORE_START
         elif end >= _years_after(start, MAX_YEARS):
-            problems["to"] = f"A report covers at most {MAX_YEARS} years."
+            problems["to"] = TOO_LONG % PERIOD_VALUES
     if problems:
-        raise ValidationFailed("Choose a period for the report.", fields=problems)
+        raise ValidationFailed(N_("Choose a period for the report."), fields=problems)
     assert start is not None and end is not None
     return Period(start, end)
 

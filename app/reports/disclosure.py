@@ -62,14 +62,20 @@ HEADLINE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 GIVE_AND_GET = "give_and_get"
 GIVE_AND_GET_FIGURES = ("planned_minutes", "delivered_minutes")
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
+    return text
+
+
+# The rule each level keeps, in words the report page and pack show (translated there).
 RULES = {
-    COORDINATOR: (
+    COORDINATOR: N_(
         "Coordinator's exact view, not for publication: a breakdown row covering 1 to 4 people "
         "is suppressed (its counts and sums are blank), and where a suppressed row could be "
         "worked out by subtracting the others from the total, the next smallest row is "
         "suppressed too."
     ),
-    PUBLISHED: (
+    PUBLISHED: N_(
         "Published under the NHS rule for published counts: counts of people from 1 to 7 are "
         "shown as *, every other count of people is rounded to the nearest 5, every other "
         "figure in a row whose people count is hidden is * too, and a row that could be worked "

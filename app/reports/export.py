@@ -7,9 +7,12 @@ import csv
 import io
 from typing import Any
 
+from ..language import N_
 from . import disclosure as dc
 
-HEADER = ("section", "row", "figure", "value")
+# The API's CSV keeps these words (the documented contract); the page's download shows them in
+# the downloader's language (marked here, translated by the view: ``report_csv(header=...)``).
+HEADER = (N_("section"), N_("row"), N_("figure"), N_("value"))
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 HEADLINE = (
     "hours_exchanged_minutes",
@@ -55,10 +58,10 @@ def safe_cell(value: Any) -> str:
     return text
 
 
-def report_csv(report: dict[str, Any]) -> str:
+def report_csv(report: dict[str, Any], header: tuple[str, ...] | list[str] = HEADER) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    writer.writerow([safe_cell(cell) for cell in header])
     rows: list[tuple[Any, ...]] = [
         ("period", "", "from", report["period"]["from"]),
         ("period", "", "to", report["period"]["to"]),

@@ -18,6 +18,7 @@ from ..audit import AuditEvent
 from ..auth.models import Organisation, User
 from ..clock import london_date
 from ..errors import Forbidden, NotFound, ValidationFailed
+from ..i18n import N_
 from . import disclosure as dc
 from .commissioners import compute_commissioners
 from .contribution import Period, compute_contribution, month_period
@@ -30,10 +31,20 @@ RATE_SET = "organisation.hourly_rate_set"
 def report_organisation(session: Session, actor: User, organisation_id: int) -> Organisation:
     organisation = session.get(Organisation, organisation_id)
     if organisation is None or not can_see_organisation(actor, organisation_id):
-        raise NotFound("We could not find that organisation.")
+        raise NotFound(N_("We could not find that organisation."))
     if not can_read_reports(actor, organisation_id):
-        raise Forbidden("Only the organisation's coordinators can see its reports.")
+        raise Forbidden(N_("Only the organisation's coordinators can see its reports."))
     return organisation
+
+
+RATE_NEVER_SET = N_(
+    "%(pounds)s an hour: the rate every organisation starts with, not changed in the "
+    "organisation's settings since."
+)
+RATE_SET_BY = N_("%(pounds)s an hour: set in the organisation's settings by %(name)s on %(day)s.")
+RATE_SET_BY_SOMEONE = N_(
+    "%(pounds)s an hour: set in the organisation's settings by someone no longer named on %(day)s."
+)
 
 
 @dataclass(frozen=True)
@@ -43,15 +54,18 @@ class RateSource:
     set_on: date | None
 
     @property
+    def sentence(self) -> str:
+        """Which of the sentences above says where the rate came from (its values: ``pounds``,
+        ``name`` and ``day``, which a page puts in as its language writes them)."""
+        if self.set_on is None:
+            return RATE_NEVER_SET
+        return RATE_SET_BY if self.set_by else RATE_SET_BY_SOMEONE
+
+    @property
     def text(self) -> str:
         pounds = f"£{self.hourly_rate_pence // 100:,}.{self.hourly_rate_pence % 100:02d}"
-        if self.set_on is None:
-            return (
-                f"{pounds} an hour: the rate every organisation starts with, not changed in "
-                "the organisation's settings since."
-            )
-        who = self.set_by or "someone no longer named"
-        return f"{pounds} an hour: set in the organisation's settings by {who} on {self.set_on:%-d %B %Y}."
+        day = f"{self.set_on:%-d %B %Y}" if self.set_on else ""
+        return self.sentence % {"pounds": pounds, "name": self.set_by, "day": day}
 
 
 def rate_source(session: Session, organisation: Organisation) -> RateSource:
@@ -124,7 +138,7 @@ def take_monthly_snapshot(
         )
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFound("We could not find that organisation.")
+        raise NotFound(N_("We could not find that organisation."))
     kept = []
     for disclosure in dc.DISCLOSURES:
         existing = _find_snapshot(session, organisation_id, period, disclosure)

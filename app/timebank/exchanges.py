@@ -47,8 +47,17 @@ from .permissions import (
 )
 from .services import account_name, member_account, organisation_account
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated where it is shown"
+    """Marks a message for the catalogue: pages show it with ``translated()``; the API's JSON
+    keeps it in English beside its stable code."""
+    return text
+
+
 MAX_DESCRIPTION = 2000
 GIFT_MAX_MINUTES = 100 * 60
+# Stored as the donation's reason; the statement pages show it in their language.
+DONATION_REASON = N_("Donation to the community chest")
 PEER_SUPPORT = "peer_support"  # paid from the organisation's account, given to a person
 OVERDUE_DAYS = 7
 
@@ -87,7 +96,7 @@ def get_exchange_for(
 ) -> Exchange:
     exchange = _select_exchange(session, exchange_id, lock=lock)
     if exchange is None or not can_see_exchange(actor, exchange):
-        raise NotFound("We could not find that exchange.")
+        raise NotFound(N_("We could not find that exchange."))
     return exchange
 
 
@@ -118,16 +127,18 @@ def member_party(
     )
     if not reachable:
         raise ValidationFailed(
-            "Choose a member of your organisation.",
-            fields={field: "There is no such member in your organisation."},
+            N_("Choose a member of your organisation."),
+            fields={field: N_("There is no such member in your organisation.")},
         )
     if not person.active:
-        raise ValidationFailed(
-            f"{person.name} can no longer take part in exchanges.",
-            fields={field: "This person's account is closed."},
+        raise ledger.worded(
+            ValidationFailed,
+            N_("%(name)s can no longer take part in exchanges."),
+            {"name": person.name},
+            fields={field: N_("This person's account is closed.")},
         )
     if account is None:
-        raise NotFound("This person has no hours account.")
+        raise NotFound(N_("This person has no hours account."))
     # The account keeps its holder: the session's identity map holds rows only while something
     # refers to them, and the checks and the answer that follow read ``account.user`` again.
     set_committed_value(account, "user", person)
@@ -146,13 +157,15 @@ def _person_and_account() -> Select:
 def organisation_party(session: Session, actor: User, organisation_id: int, field: str) -> Account:
     if not in_reach(actor, organisation_id):
         raise ValidationFailed(
-            "Choose your own organisation.", fields={field: "There is no such organisation."}
+            N_("Choose your own organisation."),
+            fields={field: N_("There is no such organisation.")},
         )
     try:
         return organisation_account(session, organisation_id)
     except NotFound:
         raise ValidationFailed(
-            "Choose your own organisation.", fields={field: "There is no such organisation."}
+            N_("Choose your own organisation."),
+            fields={field: N_("There is no such organisation.")},
         ) from None
 
 
@@ -179,36 +192,38 @@ class NewExchange:
 def validate_exchange(new: NewExchange, today: date) -> None:
     errors: dict[str, str] = {}
     if isinstance(new.minutes, bool) or not isinstance(new.minutes, int):
-        errors["minutes"] = "Enter the time as a whole number of minutes."
+        errors["minutes"] = N_("Enter the time as a whole number of minutes.")
     elif not MIN_MINUTES <= new.minutes <= MAX_MINUTES:
-        errors["minutes"] = "The time must be between 1 minute and 24 hours (1,440 minutes)."
+        errors["minutes"] = N_("The time must be between 1 minute and 24 hours (1,440 minutes).")
     if new.category not in CATEGORIES:
-        errors["category"] = "Choose a category from the list."
+        errors["category"] = N_("Choose a category from the list.")
     if new.occurred_on > today:
-        errors["occurred_on"] = "The date must be today or in the past."
+        errors["occurred_on"] = N_("The date must be today or in the past.")
     if len(new.description or "") > MAX_DESCRIPTION:
         errors["description"] = f"The description must be {MAX_DESCRIPTION:,} characters or fewer."
     if new.provider.id == new.receiver.id:
-        errors["receiver_id"] = "Someone cannot exchange time with themselves."
+        errors["receiver_id"] = N_("Someone cannot exchange time with themselves.")
     if "chest" in (new.provider.kind, new.receiver.kind):
-        errors["receiver_id"] = "Use a donation or a grant for the community chest."
+        errors["receiver_id"] = N_("Use a donation or a grant for the community chest.")
     if new.provider.organisation_id != new.receiver.organisation_id:
         if new.partnership is None:
-            errors["receiver_id"] = "Both sides must belong to the same organisation."
+            errors["receiver_id"] = N_("Both sides must belong to the same organisation.")
         elif "member" != new.provider.kind or "member" != new.receiver.kind:
-            errors["receiver_id"] = "An exchange across organisations is between two members."
+            errors["receiver_id"] = N_("An exchange across organisations is between two members.")
         elif new.category == PEER_SUPPORT or new.beneficiary is not None:
-            errors["category"] = "Peer support is recorded within one organisation."
+            errors["category"] = N_("Peer support is recorded within one organisation.")
     if new.listing is not None and new.listing.user_id not in (
         new.provider.user_id,
         new.receiver.user_id,
     ):
-        errors["listing_id"] = "The person who made the listing must be one side of the exchange."
+        errors["listing_id"] = N_(
+            "The person who made the listing must be one side of the exchange."
+        )
     if new.category == PEER_SUPPORT and (
         new.receiver.kind != "organisation" or new.beneficiary is None
     ):
         # DOMAIN: the organisation pays peers; the person supported is never charged.
-        errors["category"] = (
+        errors["category"] = N_(
             "Peer support is paid for by the organisation: log it on the person's peer match "
             "(or choose another kind of help)."
         )
@@ -217,11 +232,11 @@ def validate_exchange(new: NewExchange, today: date) -> None:
         or new.beneficiary.organisation_id != new.receiver.organisation_id
         or new.beneficiary.id == new.provider.user_id
     ):
-        errors["beneficiary_id"] = (
+        errors["beneficiary_id"] = N_(
             "Time given to a person on the organisation's account must name someone else in it."
         )
     if errors:
-        raise ValidationFailed("Check the details of the exchange.", fields=errors)
+        raise ValidationFailed(N_("Check the details of the exchange."), fields=errors)
 
 
 def record_exchange(session: Session, *, actor: User, new: NewExchange, now: datetime) -> Exchange:
@@ -237,7 +252,7 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
     personal = actor.id in (new.provider.user_id, new.receiver.user_id)
     on_behalf = records_on_behalf(actor, organisation_id, new.provider, new.receiver, now)
     if not on_behalf and not (holds(actor, new.provider) or holds(actor, new.receiver)):
-        raise Forbidden("You can only record exchanges you took part in.")
+        raise Forbidden(N_("You can only record exchanges you took part in."))
     locked = None
     if on_behalf:
         awaiting = None
@@ -297,7 +312,7 @@ def _record_across(session: Session, *, actor: User, new: NewExchange, now: date
             coordinates(actor, new.provider.organisation_id, admin_anywhere=False)
             or coordinates(actor, new.receiver.organisation_id, admin_anywhere=False)
         ):
-            raise Forbidden("You can only record exchanges you took part in.")
+            raise Forbidden(N_("You can only record exchanges you took part in."))
     if actor.organisation_id == new.provider.organisation_id:
         awaiting = new.receiver
     else:
@@ -362,8 +377,10 @@ def _check_across(session: Session, exchange: Exchange, locked: dict[int, Accoun
     )
     if partnership is None or partnership.id != exchange.partnership_id:
         raise Conflict(
-            "The partnership between these organisations has ended, so this exchange cannot "
-            "be confirmed. Nothing has been moved.",
+            N_(
+                "The partnership between these organisations has ended, so this exchange cannot "
+                "be confirmed. Nothing has been moved."
+            ),
             code="partnership_ended",
         )
     provider_clearing, _ = partnerships.clearing_account_ids(
@@ -423,16 +440,16 @@ _settle = (
 
 def _require_pending(exchange: Exchange) -> None:
     if exchange.status == "confirmed":
-        raise Conflict("This exchange has already been confirmed.", code="already_confirmed")
+        raise Conflict(N_("This exchange has already been confirmed."), code="already_confirmed")
     if exchange.status == "rejected":
         raise Conflict(
-            "This exchange was turned down, so it cannot change.", code="already_rejected"
+            N_("This exchange was turned down, so it cannot change."), code="already_rejected"
         )
     if exchange.status == "reversed":
-        raise Conflict("This exchange has been reversed.", code="already_reversed")
+        raise Conflict(N_("This exchange has been reversed."), code="already_reversed")
     if exchange.status == "withdrawn":
         raise Conflict(
-            "The person who recorded this exchange withdrew it.", code="already_withdrawn"
+            N_("The person who recorded this exchange withdrew it."), code="already_withdrawn"
         )
 
 
@@ -446,13 +463,13 @@ def confirm_exchange(session: Session, *, actor: User, exchange_id: int, now: da
     """
     exchange = _select_exchange(session, exchange_id, lock=True)
     if exchange is None:
-        raise NotFound("We could not find that exchange.")
+        raise NotFound(N_("We could not find that exchange."))
     locked = ledger.lock_accounts(session, posting_account_ids(session, exchange))
     if not can_see_exchange(actor, exchange):
-        raise NotFound("We could not find that exchange.")
+        raise NotFound(N_("We could not find that exchange."))
     _require_pending(exchange)
     if not can_settle(actor, exchange):
-        raise Forbidden("The other person confirms this exchange, or a coordinator.")
+        raise Forbidden(N_("The other person confirms this exchange, or a coordinator."))
     _settle_confirmed(session, exchange, actor, now, locked)
     return exchange
 
@@ -483,16 +500,16 @@ def confirm_automatically(session: Session, *, exchange_id: int, now: datetime) 
     ledger's events have no actor, and ``exchange.confirmed_by_scheduler`` says who did it."""
     exchange = _select_exchange(session, exchange_id, lock=True)
     if exchange is None:
-        raise NotFound("We could not find that exchange.")
+        raise NotFound(N_("We could not find that exchange."))
     locked = ledger.lock_accounts(session, posting_account_ids(session, exchange))
     _require_pending(exchange)
     if exchange.partner_organisation_id is not None:
-        raise Conflict("An exchange across organisations waits for a person.", code="disputed")
+        raise Conflict(N_("An exchange across organisations waits for a person."), code="disputed")
     if exchange.disputed_at is not None:
-        raise Conflict("This exchange is disputed, so it waits for a person.", code="disputed")
+        raise Conflict(N_("This exchange is disputed, so it waits for a person."), code="disputed")
     if needs_second_coordinator(exchange) is not None:
         raise Conflict(
-            "A second coordinator or an administrator confirms this exchange.",
+            N_("A second coordinator or an administrator confirms this exchange."),
             code="second_coordinator_required",
         )
     _settle_confirmed(session, exchange, None, now, locked)
@@ -506,9 +523,9 @@ def dispute_exchange(session: Session, *, actor: User, exchange_id: int, now: da
     exchange = get_exchange_for(session, actor, exchange_id, lock=True)
     _require_pending(exchange)
     if exchange.disputed_at is not None:
-        raise Conflict("This exchange is already disputed.", code="already_disputed")
+        raise Conflict(N_("This exchange is already disputed."), code="already_disputed")
     if not can_dispute(actor, exchange):
-        raise Forbidden("Only the person asked to confirm an exchange can dispute it.")
+        raise Forbidden(N_("Only the person asked to confirm an exchange can dispute it."))
     exchange.disputed_at = now
     exchange.disputed_by_id = actor.id
     _audit(session, actor, "exchange.disputed", exchange, now)
@@ -519,7 +536,7 @@ def reject_exchange(session: Session, *, actor: User, exchange_id: int, now: dat
     exchange = get_exchange_for(session, actor, exchange_id, lock=True)
     _require_pending(exchange)
     if not can_settle(actor, exchange):
-        raise Forbidden("The other person can turn this exchange down, or a coordinator.")
+        raise Forbidden(N_("The other person can turn this exchange down, or a coordinator."))
     exchange.status = "rejected"
     exchange.awaiting_account_id = None
     exchange.settled_by_id = actor.id
@@ -536,7 +553,7 @@ def withdraw_exchange(
     exchange = get_exchange_for(session, actor, exchange_id, lock=True)
     _require_pending(exchange)
     if not can_withdraw(actor, exchange):
-        raise Forbidden("Only the person who recorded an exchange can withdraw it.")
+        raise Forbidden(N_("Only the person who recorded an exchange can withdraw it."))
     exchange.status = "withdrawn"
     exchange.awaiting_account_id = None
     exchange.settled_by_id = actor.id
@@ -576,21 +593,21 @@ def reverse_exchange(
     if not may_reverse(actor, exchange):
         if coordinates(actor, exchange.organisation_id):
             raise Forbidden(
-                "Nobody can reverse an exchange they took part in: ask another coordinator."
+                N_("Nobody can reverse an exchange they took part in: ask another coordinator.")
             )
-        raise Forbidden("Only a coordinator can reverse an exchange.")
+        raise Forbidden(N_("Only a coordinator can reverse an exchange."))
     if exchange.status == "reversed":
-        raise Conflict("This exchange has already been reversed.", code="already_reversed")
+        raise Conflict(N_("This exchange has already been reversed."), code="already_reversed")
     if exchange.status != "confirmed":
-        raise Conflict("Only a confirmed exchange can be reversed.", code="not_confirmed")
+        raise Conflict(N_("Only a confirmed exchange can be reversed."), code="not_confirmed")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(
-            "Say why the exchange is being reversed.", fields={"reason": "Enter a reason."}
+            N_("Say why the exchange is being reversed."), fields={"reason": N_("Enter a reason.")}
         )
     if len(reason) > MAX_DESCRIPTION:
         raise ValidationFailed(
-            "The reason is too long.", fields={"reason": "Use 2,000 characters or fewer."}
+            N_("The reason is too long."), fields={"reason": N_("Use 2,000 characters or fewer.")}
         )
     original = session.scalar(
         select(LedgerTransaction).where(
@@ -615,8 +632,8 @@ def _check_gift_minutes(minutes: int) -> None:
         or not 1 <= minutes <= GIFT_MAX_MINUTES
     ):
         raise ValidationFailed(
-            "Enter between 1 minute and 100 hours.",
-            fields={"minutes": "Enter between 1 minute and 100 hours."},
+            N_("Enter between 1 minute and 100 hours."),
+            fields={"minutes": N_("Enter between 1 minute and 100 hours.")},
         )
 
 
@@ -630,8 +647,8 @@ def donate_to_chest(
     locked = ledger.lock_accounts(session, [account.id, chest.id])
     if locked[account.id].balance_minutes < minutes:
         raise ledger.BalanceLimit(
-            "You can donate hours you have earned: your balance is not enough for that.",
-            fields={"minutes": "This is more than your balance."},
+            N_("You can donate hours you have earned: your balance is not enough for that."),
+            fields={"minutes": N_("This is more than your balance.")},
         )
     posted = ledger.post(
         session,
@@ -640,7 +657,7 @@ def donate_to_chest(
         legs=[(account.id, -minutes), (chest.id, minutes)],
         actor=actor,
         now=now,
-        reason="Donation to the community chest",
+        reason=DONATION_REASON,
         locked=locked,
     )
     return session.get(LedgerTransaction, posted)
@@ -653,16 +670,16 @@ def grant_from_chest(
     person = session.get(User, member_id)
     if person is None or not can_manage(actor, person):
         if not is_coordinator(actor):
-            raise Forbidden("Only a coordinator can grant hours from the chest.")
-        raise NotFound("We could not find that member.")
+            raise Forbidden(N_("Only a coordinator can grant hours from the chest."))
+        raise NotFound(N_("We could not find that member."))
     if not can_grant(actor, person):
-        raise Forbidden("Nobody can grant hours to themselves: ask another coordinator.")
+        raise Forbidden(N_("Nobody can grant hours to themselves: ask another coordinator."))
     _check_gift_minutes(minutes)
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_DESCRIPTION:
         raise ValidationFailed(
-            "Say why the hours are granted.",
-            fields={"reason": "Enter a reason (up to 2,000 characters)."},
+            N_("Say why the hours are granted."),
+            fields={"reason": N_("Enter a reason (up to 2,000 characters).")},
         )
     chest = organisation_account(session, person.organisation_id, "chest")
     posted = ledger.post(
@@ -702,7 +719,7 @@ def exchanges_for(
     if member_id is not None:
         person = session.get(User, member_id)
         if person is None or not can_view_member(actor, person):
-            raise NotFound("We could not find that member.")
+            raise NotFound(N_("We could not find that member."))
         statement = statement.where(_names_member(session, person))
     elif is_admin(actor):
         pass
@@ -742,7 +759,7 @@ def overdue_pending(
 ) -> list[Exchange]:
     """Pending exchanges in the coordinator's organisation recorded more than ``days`` ago."""
     if not can_see_overdue(actor):
-        raise Forbidden("Only coordinators can see this.")
+        raise Forbidden(N_("Only coordinators can see this."))
     return list(
         session.scalars(
             select(Exchange)
@@ -972,11 +989,12 @@ def listing_for_exchange(session: Session, actor: User, listing_id: int, now: da
         is None
     ):
         raise ValidationFailed(
-            "That listing does not exist.", fields={"listing_id": "There is no such listing."}
+            N_("That listing does not exist."),
+            fields={"listing_id": N_("There is no such listing.")},
         )
     if listing.withdrawn_at is not None or listing.expires_on < london_date(now):
         raise ValidationFailed(
-            "That listing has been withdrawn or has expired.",
-            fields={"listing_id": "The listing is no longer open."},
+            N_("That listing has been withdrawn or has expired."),
+            fields={"listing_id": N_("The listing is no longer open.")},
         )
     return listing

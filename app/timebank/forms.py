@@ -6,17 +6,20 @@ list); the services in ``exchanges`` and ``listings`` own every rule about what 
 
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
+from ..errors import DomainError
 from ..forms import DateInputField
+from ..i18n import translated
 from .categories import CATEGORIES
 from .durations import InvalidDuration, parse_duration
 from .exchanges import GIFT_MAX_MINUTES
 
-CATEGORY_CHOICES = [("", "Choose a category"), *CATEGORIES.items()]
-DURATION_HINT = "For example, 1.5, 1h 30m or 90 minutes."
+CATEGORY_CHOICES = [("", _l("Choose a category")), *CATEGORIES.items()]
 MAX_TEXT = 2000
 
 
@@ -59,13 +62,13 @@ class DurationField(StringField):
         try:
             self.minutes = parse_duration(self.data or "", **options)
         except InvalidDuration as error:
-            raise StopValidation(str(error)) from None
+            raise StopValidation(translated(str(error))) from None
 
 
 # --- exchanges ----------------------------------------------------------------------------------
 
 
-def _party_field(label: str, message: str) -> ChoiceField:
+def _party_field(label, message) -> ChoiceField:
     return ChoiceField(
         label, validators=[DataRequired(message)], invalid_choice_message=message, default=""
     )
@@ -74,30 +77,33 @@ def _party_field(label: str, message: str) -> ChoiceField:
 # WTForms orders fields by when they were created, and the error summary follows that order: the
 # sides of the exchange come first on the page, so they are created before the details.
 _direction = RadioChoiceField(
-    "Did you give time or receive it?",
-    choices=[("gave", "I gave time"), ("received", "I received time")],
-    invalid_choice_message="Choose whether you gave time or received it.",
+    _l("Did you give time or receive it?"),
+    choices=[("gave", _l("I gave time")), ("received", _l("I received time"))],
+    invalid_choice_message=_l("Choose whether you gave time or received it."),
 )
-_other = _party_field("Who with?", "Choose who you exchanged time with.")
-_provider = _party_field("Who gave the time?", "Choose who gave the time.")
-_receiver = _party_field("Who received the time?", "Choose who received the time.")
+_other = _party_field(_l("Who with?"), _l("Choose who you exchanged time with."))
+_provider = _party_field(_l("Who gave the time?"), _l("Choose who gave the time."))
+_receiver = _party_field(_l("Who received the time?"), _l("Choose who received the time."))
 
 
 class _ExchangeDetails(FlaskForm):
-    minutes = DurationField("How long")
+    minutes = DurationField(_l("How long"))
     category = ChoiceField(
-        "Category",
+        _l("Category"),
         choices=CATEGORY_CHOICES,
-        validators=[DataRequired("Choose a category.")],
-        invalid_choice_message="Choose a category from the list.",
+        validators=[DataRequired(_l("Choose a category."))],
+        invalid_choice_message=_l("Choose a category from the list."),
         default="",
     )
-    occurred_on = DateInputField("When did it happen?")
+    occurred_on = DateInputField(
+        _l("When did it happen?"),
+        required_message=_l("Enter the date it happened, for example 27 3 2025."),
+    )
     description = TextAreaField(
-        "What was it? (optional)",
+        _l("What was it? (optional)"),
         validators=[
             Optional(),
-            Length(max=MAX_TEXT, message="The description must be 2,000 characters or fewer."),
+            Length(max=MAX_TEXT, message=_l("The description must be 2,000 characters or fewer.")),
         ],
     )
 
@@ -119,7 +125,7 @@ class CoordinatorExchangeForm(_ExchangeDetails):
 class ReverseForm(FlaskForm):
     """Only carries the reason: the service checks it (and who may reverse) before anything."""
 
-    reason = TextAreaField("Why is it being reversed?")
+    reason = TextAreaField(_l("Why is it being reversed?"))
 
 
 # --- listings -----------------------------------------------------------------------------------
@@ -127,36 +133,36 @@ class ReverseForm(FlaskForm):
 
 class ListingForm(FlaskForm):
     kind = RadioChoiceField(
-        "Are you offering help or asking for it?",
-        choices=[("offer", "I can offer help"), ("request", "I would like help")],
-        invalid_choice_message="Choose whether you are offering help or asking for it.",
+        _l("Are you offering help or asking for it?"),
+        choices=[("offer", _l("I can offer help")), ("request", _l("I would like help"))],
+        invalid_choice_message=_l("Choose whether you are offering help or asking for it."),
     )
     title = StringField(
-        "Title",
+        _l("Title"),
         validators=[
-            DataRequired("Enter a short title, like 'I can help with gardening'."),
-            Length(max=120, message="The title must be 120 characters or fewer."),
+            DataRequired(_l("Enter a short title, like 'I can help with gardening'.")),
+            Length(max=120, message=_l("The title must be 120 characters or fewer.")),
         ],
     )
     category = ChoiceField(
-        "Category",
+        _l("Category"),
         choices=CATEGORY_CHOICES,
-        validators=[DataRequired("Choose a category.")],
-        invalid_choice_message="Choose a category from the list.",
+        validators=[DataRequired(_l("Choose a category."))],
+        invalid_choice_message=_l("Choose a category from the list."),
         default="",
     )
     description = TextAreaField(
-        "More about it (optional)",
+        _l("More about it (optional)"),
         validators=[
             Optional(),
-            Length(max=MAX_TEXT, message="The description must be 2,000 characters or fewer."),
+            Length(max=MAX_TEXT, message=_l("The description must be 2,000 characters or fewer.")),
         ],
     )
     availability = StringField(
-        "When you are available (optional)",
+        _l("When you are available (optional)"),
         validators=[
             Optional(),
-            Length(max=200, message="Availability must be 200 characters or fewer."),
+            Length(max=200, message=_l("Availability must be 200 characters or fewer.")),
         ],
     )
 
@@ -168,24 +174,24 @@ class ListingSearchForm(FlaskForm):
         csrf = False
 
     kind = RadioChoiceField(
-        "Show",
+        _l("Show"),
         choices=[
-            ("all", "Offers and requests"),
-            ("offer", "Offers of help"),
-            ("request", "Requests for help"),
+            ("all", _l("Offers and requests")),
+            ("offer", _l("Offers of help")),
+            ("request", _l("Requests for help")),
         ],
         default="all",
-        invalid_choice_message="Choose offers, requests or both.",
+        invalid_choice_message=_l("Choose offers, requests or both."),
     )
     category = ChoiceField(
-        "Category",
-        choices=[("", "Any category"), *CATEGORIES.items()],
+        _l("Category"),
+        choices=[("", _l("Any category")), *CATEGORIES.items()],
         default="",
-        invalid_choice_message="Choose a category from the list.",
+        invalid_choice_message=_l("Choose a category from the list."),
     )
     q = StringField(
-        "Words to look for",
-        validators=[Optional(), Length(max=100, message="Use 100 characters or fewer.")],
+        _l("Words to look for"),
+        validators=[Optional(), Length(max=100, message=_l("Use 100 characters or fewer."))],
     )
 
 
@@ -193,28 +199,54 @@ class ListingSearchForm(FlaskForm):
 
 
 class DirectoryForm(FlaskForm):
-    listed = BooleanField("List me in the directory")
-    show_email = BooleanField("Show my email address")
-    show_district = BooleanField("Show my postcode district")
+    listed = BooleanField(_l("List me in the directory"))
+    show_email = BooleanField(_l("Show my email address"))
+    show_district = BooleanField(_l("Show my postcode district"))
     about = TextAreaField(
-        "About me (optional)",
-        validators=[Optional(), Length(max=MAX_TEXT, message="Use 2,000 characters or fewer.")],
+        _l("About me (optional)"),
+        validators=[Optional(), Length(max=MAX_TEXT, message=_l("Use 2,000 characters or fewer."))],
     )
 
 
 class DonationForm(FlaskForm):
     minutes = DurationField(
-        "How many hours do you want to give?", max_minutes=GIFT_MAX_MINUTES, hours=True
+        _l("How many hours do you want to give?"), max_minutes=GIFT_MAX_MINUTES, hours=True
     )
 
 
 class GrantForm(FlaskForm):
-    member_id = _party_field("Who should receive the hours?", "Choose who receives the hours.")
-    minutes = DurationField("How many hours?", max_minutes=GIFT_MAX_MINUTES, hours=True)
+    member_id = _party_field(
+        _l("Who should receive the hours?"), _l("Choose who receives the hours.")
+    )
+    minutes = DurationField(_l("How many hours?"), max_minutes=GIFT_MAX_MINUTES, hours=True)
     reason = TextAreaField(
-        "Why are the hours being granted?",
+        _l("Why are the hours being granted?"),
         validators=[
-            DataRequired("Say why the hours are granted."),
-            Length(max=MAX_TEXT, message="Use 2,000 characters or fewer."),
+            DataRequired(_l("Say why the hours are granted.")),
+            Length(max=MAX_TEXT, message=_l("Use 2,000 characters or fewer.")),
         ],
     )
+
+
+def error_message(error: DomainError) -> str:
+    """A service's error in the page's language: from its template and values when it has them
+    (``ledger.worded``), else its message as marked with ``N_`` where it was written."""
+    template = getattr(error, "template", None)
+    if template:
+        return gettext(template, **error.values)
+    return translated(error.message)
+
+
+def in_page_language(form: FlaskForm, error: DomainError | None = None) -> None:
+    """The errors a service put on the form (plain English, marked with ``N_`` where written) in
+    the page's language; ``error`` is the one it raised. WTForms' own messages are lazy, so
+    already translated."""
+    worded = {error.message: error_message(error)} if error is not None else {}
+
+    def words(message) -> str:
+        return worded.get(str(message)) or translated(str(message))
+
+    for field in form:
+        if field.errors:
+            field.errors = [words(message) for message in field.errors]
+    form.form_errors = [words(message) for message in form.form_errors]

@@ -55,6 +55,13 @@ from . import ledger
 from .models import Account, Exchange, ImportedRecord, LedgerTransaction, Leg
 from .services import organisation_account
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated where it is shown"
+    """Marks a message for the catalogue: pages show it with ``translated()``; the API's JSON
+    keeps it in English beside its stable code."""
+    return text
+
+
 TIMEOVERFLOW = "timeoverflow"
 GENERIC = "generic"
 ORGANISATION = None  # the organisation's own account, in a transfer
@@ -389,7 +396,7 @@ def read_timeoverflow(
 def _notes(encoding: str) -> list[str]:
     if encoding == "utf-8":
         return []
-    return ["Note: the files were read as Windows-1252, as asked."]
+    return [N_("Note: the files were read as Windows-1252, as asked.")]
 
 
 def _seconds_to_minutes(checker: _Checker, file: str, line: int, raw: str) -> int | None:
@@ -631,10 +638,11 @@ def _check_importer(session: Session, actor: User, organisation_id: int) -> Orga
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         raise ValidationFailed(
-            "There is no such organisation.", fields={"organisation_id": "No such organisation."}
+            N_("There is no such organisation."),
+            fields={"organisation_id": N_("No such organisation.")},
         )
     if not coordinates(actor, organisation_id):
-        raise Forbidden("Only a coordinator of the organisation can move members in.")
+        raise Forbidden(N_("Only a coordinator of the organisation can move members in."))
     return organisation
 
 

@@ -37,10 +37,26 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..auth.models import User
-from ..errors import Conflict
+from ..errors import Conflict, DomainError
+from ..wording import Sentence
 from .durations import describe_minutes
 from .models import Account, LedgerTransaction, Leg
 from .services import account_name, limits_for
+
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated where it is shown"
+    """Marks a message for the catalogue: pages show it with ``translated()``; the API's JSON
+    keeps it in English beside its stable code."""
+    return text
+
+
+def worded(error_class: type[DomainError], template: str, values: dict[str, str], **kwargs):
+    """A domain error whose message is ``template`` (marked with ``N_``) filled with ``values``:
+    the API sends that English, and a page words it in its own language from the same template
+    (``error.template``, ``error.values``)."""
+    error = error_class(Sentence(template, values), **kwargs)
+    error.template, error.values = template, values
+    return error
 
 
 class BalanceLimit(Conflict):
@@ -86,18 +102,32 @@ def check_limits(account: Account, amount: int) -> None:
     limits = limits_for(account)
     after = account.balance_minutes + amount
     if amount < 0 and limits.min_minutes is not None and after < limits.min_minutes:
-        raise BalanceLimit(
-            f"This would take {account_name(account)}'s balance to {describe_minutes(after)}, "
-            f"and it cannot go below {describe_minutes(limits.min_minutes)}. "
-            "Nothing has been moved.",
-            fields={"minutes": "This is more time than the balance allows."},
+        raise worded(
+            BalanceLimit,
+            N_(
+                "This would take %(name)s's balance to %(after)s, and it cannot go below "
+                "%(limit)s. Nothing has been moved."
+            ),
+            {
+                "name": account_name(account),
+                "after": describe_minutes(after),
+                "limit": describe_minutes(limits.min_minutes),
+            },
+            fields={"minutes": N_("This is more time than the balance allows.")},
         )
     if amount > 0 and limits.max_minutes is not None and after > limits.max_minutes:
-        raise BalanceLimit(
-            f"This would take {account_name(account)}'s balance to {describe_minutes(after)}, "
-            f"and it cannot go above {describe_minutes(limits.max_minutes)}. "
-            "Nothing has been moved.",
-            fields={"minutes": "This is more time than the balance allows."},
+        raise worded(
+            BalanceLimit,
+            N_(
+                "This would take %(name)s's balance to %(after)s, and it cannot go above "
+                "%(limit)s. Nothing has been moved."
+            ),
+            {
+                "name": account_name(account),
+                "after": describe_minutes(after),
+                "limit": describe_minutes(limits.max_minutes),
+            },
+            fields={"minutes": N_("This is more time than the balance allows.")},
         )
 
 

@@ -18,6 +18,13 @@ from .categories import CATEGORIES
 from .models import DirectoryEntry, Listing
 from .permissions import can_change_listing
 
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated where it is shown"
+    """Marks a message for the catalogue: pages show it with ``translated()``; the API's JSON
+    keeps it in English beside its stable code."""
+    return text
+
+
 LISTING_DAYS = 183  # a listing lasts about six months unless renewed
 MAX_TITLE = 120
 MAX_TEXT = 2000
@@ -36,19 +43,19 @@ def _validate(new: NewListing) -> NewListing:
     errors: dict[str, str] = {}
     title = (new.title or "").strip()
     if new.kind not in ("offer", "request"):
-        errors["kind"] = "Choose whether you are offering or asking for help."
+        errors["kind"] = N_("Choose whether you are offering or asking for help.")
     if not title:
-        errors["title"] = "Enter a short title, like 'I can help with gardening'."
+        errors["title"] = N_("Enter a short title, like 'I can help with gardening'.")
     elif len(title) > MAX_TITLE:
         errors["title"] = f"The title must be {MAX_TITLE} characters or fewer."
     if new.category not in CATEGORIES:
-        errors["category"] = "Choose a category from the list."
+        errors["category"] = N_("Choose a category from the list.")
     if len(new.description or "") > MAX_TEXT:
         errors["description"] = f"The description must be {MAX_TEXT:,} characters or fewer."
     if len(new.availability or "") > 200:
-        errors["availability"] = "Availability must be 200 characters or fewer."
+        errors["availability"] = N_("Availability must be 200 characters or fewer.")
     if errors:
-        raise ValidationFailed("Check the listing.", fields=errors)
+        raise ValidationFailed(N_("Check the listing."), fields=errors)
     return NewListing(
         kind=new.kind,
         title=title,
@@ -91,13 +98,13 @@ def get_listing_for(session: Session, actor: User, listing_id: int) -> Listing:
         in_reach(actor, listing.organisation_id)
         or listing.organisation_id in visible_organisations(session, actor)
     ):
-        raise NotFound("We could not find that listing.")
+        raise NotFound(N_("We could not find that listing."))
     return listing
 
 
 def _own_or_coordinated(actor: User, listing: Listing) -> None:
     if not can_change_listing(actor, listing):
-        raise Forbidden("Only the person who listed it, or a coordinator, can change it.")
+        raise Forbidden(N_("Only the person who listed it, or a coordinator, can change it."))
 
 
 def withdraw_listing(session: Session, *, actor: User, listing_id: int, now: datetime) -> Listing:
@@ -187,7 +194,7 @@ def update_directory_entry(
     about = (about or "").strip()
     if len(about) > MAX_TEXT:
         raise ValidationFailed(
-            "That is too long.", fields={"about": f"Use {MAX_TEXT:,} characters or fewer."}
+            N_("That is too long."), fields={"about": f"Use {MAX_TEXT:,} characters or fewer."}
         )
     entry = session.get(DirectoryEntry, actor.id)
     if entry is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms.validators import DataRequired
@@ -10,25 +11,25 @@ from .forms import ChoiceField, DurationField, RadioChoiceField
 from .partnerships import MAX_LIMIT_MINUTES
 
 FORMATS = [
-    ("timeoverflow", "TimeOverflow (its import layout: members and transfers, no header rows)"),
-    ("generic", "Generic CSV (members with balances, and history if you have it)"),
+    ("timeoverflow", _l("TimeOverflow (its import layout: members and transfers, no header rows)")),
+    ("generic", _l("Generic CSV (members with balances, and history if you have it)")),
 ]
 ENCODINGS = [
-    ("utf-8", "UTF-8 (CSV UTF-8)"),
-    ("windows-1252", "Windows-1252 (an older spreadsheet's CSV)"),
+    ("utf-8", _l("UTF-8 (CSV UTF-8)")),
+    ("windows-1252", _l("Windows-1252 (an older spreadsheet's CSV)")),
 ]
 
 
 class PartnershipForm(FlaskForm):
     partner_organisation_id = ChoiceField(
-        "Organisation",
-        validators=[DataRequired("Choose the organisation to partner with.")],
-        invalid_choice_message="Choose the organisation to partner with.",
+        _l("Organisation"),
+        validators=[DataRequired(_l("Choose the organisation to partner with."))],
+        invalid_choice_message=_l("Choose the organisation to partner with."),
         default="",
     )
     limit = DurationField(
-        "Limit on the net time either way",
-        validators=[DataRequired("Enter a limit, for example 50 hours.")],
+        _l("Limit on the net time either way"),
+        validators=[DataRequired(_l("Enter a limit, for example 50 hours."))],
         max_minutes=MAX_LIMIT_MINUTES,
         hours=True,
     )
@@ -36,18 +37,18 @@ class PartnershipForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     source = RadioChoiceField(
-        "What the files are",
+        _l("What the files are"),
         choices=FORMATS,
         default="timeoverflow",
-        validators=[DataRequired("Choose what the files are.")],
+        validators=[DataRequired(_l("Choose what the files are."))],
     )
-    members = FileField("Members file (CSV)")
-    transfers = FileField("Transfers or history file (CSV)")
+    members = FileField(_l("Members file (CSV)"))
+    transfers = FileField(_l("Transfers or history file (CSV)"))
     encoding = RadioChoiceField(
-        "How the files are saved",
+        _l("How the files are saved"),
         choices=ENCODINGS,
         default="utf-8",
-        validators=[DataRequired("Choose how the files are saved.")],
+        validators=[DataRequired(_l("Choose how the files are saved."))],
     )
 
 

@@ -10,13 +10,16 @@ import shutil
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..clock import london_date, utcnow
 from ..errors import Conflict, DomainError, Forbidden
 from ..extensions import db
+from ..i18n import N_
 from ..pages import attempt
 from . import imports, partnerships
+from .forms import error_message, in_page_language
 from .network_forms import ConfirmImportForm, ImportForm, PartnershipForm
 from .permissions import can_import_members, can_propose_partnership
 
@@ -37,7 +40,7 @@ def require_sign_in():
 
 def _partnership_form() -> PartnershipForm:
     form = PartnershipForm()
-    form.partner_organisation_id.choices = [("", "Choose an organisation")] + [
+    form.partner_organisation_id.choices = [("", _("Choose an organisation"))] + [
         (str(o.id), o.name) for o in partnerships.organisations_to_partner(db.session, current_user)
     ]
     return form
@@ -62,7 +65,7 @@ def _render_partnerships(form: PartnershipForm, status: int = 200):
 @bp.post("/partnerships", endpoint="partnership_propose")
 def partnership_propose():
     if not can_propose_partnership(current_user):
-        raise Forbidden("Only a coordinator can propose a partnership.")
+        raise Forbidden(N_("Only a coordinator can propose a partnership."))
     form = _partnership_form()
     if form.validate_on_submit():
         outcome = attempt(
@@ -76,10 +79,14 @@ def partnership_propose():
             form=form,
             rename={"limit_minutes": "limit"},
         )
+        in_page_language(form, outcome.error)
         if outcome.ok:
             flash(
-                "The partnership is proposed. It starts when a coordinator of "
-                f"{outcome.value.partner_organisation.name} accepts it.",
+                _(
+                    "The partnership is proposed. It starts when a coordinator of "
+                    "%(organisation)s accepts it.",
+                    organisation=outcome.value.partner_organisation.name,
+                ),
                 "success",
             )
             return redirect(url_for("network.partnerships"))
@@ -90,10 +97,11 @@ def _move(action, partnership_id: int, done: str):
     outcome = attempt(
         lambda: action(db.session, actor=current_user, partnership_id=partnership_id, now=utcnow()),
         expected=(Conflict,),
-        banner=True,
     )
     if outcome.ok:
         flash(done, "success")
+    else:  # a clash with the partnership's state: a banner, in the page's language
+        flash(error_message(outcome.error), "error")
     return redirect(url_for("network.partnerships"))
 
 
@@ -102,7 +110,7 @@ def partnership_accept(partnership_id: int):
     return _move(
         partnerships.accept_partnership,
         partnership_id,
-        "The partnership is active: members can now exchange time across.",
+        _("The partnership is active: members can now exchange time across."),
     )
 
 
@@ -111,7 +119,7 @@ def partnership_end(partnership_id: int):
     return _move(
         partnerships.end_partnership,
         partnership_id,
-        "The partnership has ended. Its history is kept; no new exchanges across.",
+        _("The partnership has ended. Its history is kept; no new exchanges across."),
     )
 
 
@@ -120,7 +128,7 @@ def partnership_end(partnership_id: int):
 
 def _require_importer() -> None:
     if not can_import_members(current_user):
-        raise Forbidden("Only a coordinator can move members in.")
+        raise Forbidden(N_("Only a coordinator can move members in."))
 
 
 def _upload_dir(token: str) -> Path:
@@ -147,7 +155,9 @@ def _read_upload(field) -> bytes | None:
         return None
     content = storage.stream.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
-        field.errors = [f"The file must be smaller than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."]
+        field.errors = [
+            _("The file must be smaller than %(size)s MB.", size=MAX_UPLOAD_BYTES // (1024 * 1024))
+        ]
         return b""
     return content
 
@@ -188,9 +198,9 @@ def import_check():
     if form.validate_on_submit():
         members, transfers = _read_upload(form.members), _read_upload(form.transfers)
         if members is None:
-            form.members.errors = ["Choose the members file."]
+            form.members.errors = [_("Choose the members file.")]
         elif form.source.data == imports.TIMEOVERFLOW and transfers is None:
-            form.transfers.errors = ["Choose the transfers file."]
+            form.transfers.errors = [_("Choose the transfers file.")]
         if not form.members.errors and not form.transfers.errors:
             names = (
                 form.members.data.filename,
@@ -265,14 +275,19 @@ def import_confirm(token: str):
             now=utcnow(),
         )
 
-    outcome = attempt(run, expected=(DomainError,), banner=True)
+    outcome = attempt(run, expected=(DomainError,))
     shutil.rmtree(folder, ignore_errors=True)
     if not outcome.ok:
+        flash(error_message(outcome.error), "error")
         return redirect(url_for("network.import_start"))
     result = outcome.value
     flash(
-        f"Imported {result.members_to_import} members and {result.transfers_to_import} "
-        "transfers. Nobody has been emailed: invite members from their pages when you are ready.",
+        _(
+            "Imported %(members)s members and %(transfers)s transfers. Nobody has been emailed: "
+            "invite members from their pages when you are ready.",
+            members=result.members_to_import,
+            transfers=result.transfers_to_import,
+        ),
         "success",
     )
     return render_template("timebank/import_done.html", result=result)

@@ -24,6 +24,7 @@ from .. import audit
 from ..auth.models import Organisation, User
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .durations import describe_minutes
+from .ledger import worded
 from .models import Account, Partnership
 from .permissions import (
     can_accept_partnership,
@@ -32,6 +33,13 @@ from .permissions import (
     can_see_partnership,
     partnership_actions,
 )
+
+
+def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated where it is shown"
+    """Marks a message for the catalogue: pages show it with ``translated()``; the API's JSON
+    keeps it in English beside its stable code."""
+    return text
+
 
 MAX_LIMIT_MINUTES = 1_000_000
 
@@ -114,7 +122,7 @@ def clearing_account_ids(session: Session, first: int, second: int) -> tuple[int
     )
     if ours is None or theirs is None:
         raise Conflict(
-            "These organisations are not in partnership.", code="no_partnership"
+            N_("These organisations are not in partnership."), code="no_partnership"
         )  # pragma: no cover - acceptance opens both before any exchange can be recorded
     return ours.id, theirs.id
 
@@ -131,11 +139,14 @@ def check_partnership_limit(partnership: Partnership, before: int, after: int) -
     flow past ±limit is refused; a move back towards zero is always allowed."""
     limit = partnership.limit_minutes
     if abs(after) > limit and abs(after) > abs(before):
-        raise PartnershipLimit(
-            f"This would take the net time between the two organisations to "
-            f"{describe_minutes(abs(after))}, past the partnership's limit of "
-            f"{describe_minutes(limit)}. Nothing has been moved.",
-            fields={"minutes": "This is more time than the partnership allows."},
+        raise worded(
+            PartnershipLimit,
+            N_(
+                "This would take the net time between the two organisations to %(net)s, past "
+                "the partnership's limit of %(limit)s. Nothing has been moved."
+            ),
+            {"net": describe_minutes(abs(after)), "limit": describe_minutes(limit)},
+            fields={"minutes": N_("This is more time than the partnership allows.")},
         )
 
 
@@ -180,7 +191,7 @@ def get_partnership_for(
         statement = statement.with_for_update().execution_options(populate_existing=True)
     partnership = session.scalar(statement)
     if partnership is None or not can_see_partnership(actor, partnership):
-        raise NotFound("We could not find that partnership.")
+        raise NotFound(N_("We could not find that partnership."))
     return partnership
 
 
@@ -229,11 +240,11 @@ def propose_partnership(
     now: datetime,
 ) -> Partnership:
     if not can_propose_partnership(actor):
-        raise Forbidden("Only a coordinator can propose a partnership.")
+        raise Forbidden(N_("Only a coordinator can propose a partnership."))
     problems: dict[str, str] = {}
     partner = session.get(Organisation, partner_organisation_id)
     if partner is None or partner.id == actor.organisation_id:
-        problems["partner_organisation_id"] = "Choose another organisation on this service."
+        problems["partner_organisation_id"] = N_("Choose another organisation on this service.")
     if (
         isinstance(limit_minutes, bool)
         or not isinstance(limit_minutes, int)
@@ -243,7 +254,7 @@ def propose_partnership(
             f"Enter a limit between 1 minute and {MAX_LIMIT_MINUTES:,} minutes."
         )
     if problems:
-        raise ValidationFailed("Check the details of the partnership.", fields=problems)
+        raise ValidationFailed(N_("Check the details of the partnership."), fields=problems)
     # Lock both organisations' rows (ascending id) so two proposals between the same pair
     # cannot both pass the check below.
     session.execute(
@@ -258,10 +269,12 @@ def propose_partnership(
         )
     )
     if live is not None:
-        raise Conflict(
-            f"There is already a partnership with {partner.name} (proposed or active).",
+        raise worded(
+            Conflict,
+            N_("There is already a partnership with %(name)s (proposed or active)."),
+            {"name": partner.name},
             code="partnership_exists",
-            fields={"partner_organisation_id": "A partnership already exists."},
+            fields={"partner_organisation_id": N_("A partnership already exists.")},
         )
     partnership = Partnership(
         organisation_id=actor.organisation_id,
@@ -298,7 +311,7 @@ def accept_partnership(
             code="invalid_transition",
         )
     if not can_accept_partnership(actor, partnership):
-        raise Forbidden("A coordinator of the other organisation accepts a partnership.")
+        raise Forbidden(N_("A coordinator of the other organisation accepts a partnership."))
     partnership.status = "active"
     partnership.accepted_by_id = actor.id
     partnership.accepted_at = now
@@ -319,9 +332,9 @@ def end_partnership(
     """Either side ends it: history stays; pending exchanges across can no longer be confirmed."""
     partnership = get_partnership_for(session, actor, partnership_id, lock=True)
     if partnership.status == "ended":
-        raise Conflict("This partnership has already ended.", code="invalid_transition")
+        raise Conflict(N_("This partnership has already ended."), code="invalid_transition")
     if not can_end_partnership(actor, partnership):
-        raise Forbidden("A coordinator of either organisation can end a partnership.")
+        raise Forbidden(N_("A coordinator of either organisation can end a partnership."))
     partnership.status = "ended"
     partnership.ended_by_id = actor.id
     partnership.ended_at = now

@@ -23,6 +23,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -33,12 +34,12 @@ from ..clock import london_date, utcnow
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import id_arg, page_arg
+from ..i18n import N_, translated
 from ..pages import attempt, commit
 from ..postcodes import district
 from ..printing import pdf_download
-from ..templating import format_date
+from ..templating import category_name, format_date
 from . import activity, exchanges, listings, permissions, services
-from .categories import category_name
 from .durations import describe_minutes
 from .forms import (
     CoordinatorExchangeForm,
@@ -49,6 +50,8 @@ from .forms import (
     ListingSearchForm,
     MemberExchangeForm,
     ReverseForm,
+    error_message,
+    in_page_language,
 )
 from .models import Account, Exchange
 
@@ -58,20 +61,29 @@ bp.add_app_template_filter(describe_minutes, "minutes")  # time is formatted at 
 PER_PAGE = 50
 CSV_CHUNK_ROWS = 500  # rows a piece of the streamed CSV, and read from the database at once
 ORGANISATION_CHOICE = "org"
-# Status code → (words, GOV.UK tag colour).
+# Status code → (words, GOV.UK tag colour). Pages show the words in their language.
 STATUSES = {
-    "pending": ("Waiting for confirmation", "govuk-tag--yellow"),
-    "confirmed": ("Confirmed", "govuk-tag--green"),
-    "rejected": ("Turned down", "govuk-tag--red"),
-    "reversed": ("Reversed", "govuk-tag--grey"),
-    "withdrawn": ("Withdrawn", "govuk-tag--grey"),
+    "pending": (N_("Waiting for confirmation"), "govuk-tag--yellow"),
+    "confirmed": (N_("Confirmed"), "govuk-tag--green"),
+    "rejected": (N_("Turned down"), "govuk-tag--red"),
+    "reversed": (N_("Reversed"), "govuk-tag--grey"),
+    "withdrawn": (N_("Withdrawn"), "govuk-tag--grey"),
 }
 MOVEMENTS = {
-    "exchange": "Exchange",
-    "reversal": "Correction",
-    "donation": "Gift to the community chest",
-    "grant": "Grant from the community chest",
+    "exchange": N_("Exchange"),
+    "reversal": N_("Correction"),
+    "donation": N_("Gift to the community chest"),
+    "grant": N_("Grant from the community chest"),
 }
+# What a coordinator did, and to whom, as ``activity`` words them (its API shows them as they are;
+# the page shows them with translated()).
+ACTIVITY_WORDS = (
+    N_("added a member"),
+    N_("credited"),
+    N_("granted"),
+    N_("reversed"),
+    N_("the organisation"),
+)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -113,9 +125,9 @@ def timebank_helpers():
         "account_name": services.account_name,
         "awaiting_party": awaiting_party,
         "category_name": category_name,
-        "movements": MOVEMENTS,
+        "movements": {kind: translated(words) for kind, words in MOVEMENTS.items()},
         "statement_date": statement_date,
-        "statuses": STATUSES,
+        "statuses": {code: (translated(words), tag) for code, (words, tag) in STATUSES.items()},
     }
 
 
@@ -226,16 +238,17 @@ def _statement_lines(account: Account) -> Iterator[str]:
     writer = csv.writer(buffer)
     # A byte-order mark so spreadsheet programs read names with accents correctly.
     buffer.write("\ufeff")
+    # The header in the downloader's language (the streamed response keeps the request's).
     writer.writerow(
         [
-            "Date",
-            "Type",
-            "What",
-            "With whom",
-            "Minutes",
-            "Hours",
-            "Balance after (minutes)",
-            "Balance after (hours)",
+            _("Date"),
+            _("Type"),
+            _("What"),
+            _("With whom"),
+            _("Minutes"),
+            _("Hours"),
+            _("Balance after (minutes)"),
+            _("Balance after (hours)"),
         ]
     )
     rows = exchanges.iter_statement(db.session, account, chunk=CSV_CHUNK_ROWS)
@@ -307,10 +320,11 @@ def _settle(action, exchange_id: int, done: str):
     outcome = attempt(
         lambda: action(db.session, actor=current_user, exchange_id=exchange_id, now=utcnow()),
         expected=(Conflict,),
-        banner=True,
     )
     if outcome.ok:
         flash(done, "success")
+    else:  # a clash with the ledger's state: a banner, in the page's language
+        flash(error_message(outcome.error), "error")
     return redirect(_back_to(exchange_id))
 
 
@@ -319,21 +333,21 @@ def exchange_confirm(exchange_id: int):
     return _settle(
         exchanges.confirm_exchange,
         exchange_id,
-        "The exchange is confirmed and the hours have moved.",
+        _("The exchange is confirmed and the hours have moved."),
     )
 
 
 @bp.post("/exchanges/<id:exchange_id>/reject")
 def exchange_reject(exchange_id: int):
     return _settle(
-        exchanges.reject_exchange, exchange_id, "You turned the exchange down. No hours moved."
+        exchanges.reject_exchange, exchange_id, _("You turned the exchange down. No hours moved.")
     )
 
 
 @bp.post("/exchanges/<id:exchange_id>/withdraw")
 def exchange_withdraw(exchange_id: int):
     return _settle(
-        exchanges.withdraw_exchange, exchange_id, "You withdrew the exchange. No hours moved."
+        exchanges.withdraw_exchange, exchange_id, _("You withdrew the exchange. No hours moved.")
     )
 
 
@@ -342,7 +356,7 @@ def exchange_dispute(exchange_id: int):
     return _settle(
         exchanges.dispute_exchange,
         exchange_id,
-        "You disputed the exchange: it will not be confirmed automatically. No hours moved.",
+        _("You disputed the exchange: it will not be confirmed automatically. No hours moved."),
     )
 
 
@@ -361,11 +375,12 @@ def exchange_reverse(exchange_id: int):
         form=form,
     )
     if isinstance(outcome.error, ValidationFailed):
+        in_page_language(form, outcome.error)
         return _exchange_page(exchange, form)
     if outcome.ok:
-        flash("The exchange is reversed: the hours have gone back.", "success")
+        flash(_("The exchange is reversed: the hours have gone back."), "success")
     else:  # a clash with the ledger's state is a banner on the exchange page
-        flash(outcome.error.message, "error")
+        flash(error_message(outcome.error), "error")
     return redirect(url_for("timebank.exchange", exchange_id=exchange_id))
 
 
@@ -376,10 +391,15 @@ def _party_choices(*, include_self: bool, include_organisation: bool) -> list[tu
         .where(User.organisation_id == current_user.organisation_id, User.active.is_(True))
         .order_by(User.name, User.id)
     )
-    choices = [("", "Choose someone")]
+    choices = [("", _("Choose someone"))]
     if include_organisation:
         organisation = current_user.organisation.name
-        choices.append((ORGANISATION_CHOICE, f"{organisation} (the organisation)"))
+        choices.append(
+            (
+                ORGANISATION_CHOICE,
+                _("%(organisation)s (the organisation)", organisation=organisation),
+            )
+        )
     choices += [
         (str(person.id), person.name)
         for person in people
@@ -417,7 +437,7 @@ def _prefill(listing, coordinator: bool) -> dict[str, str]:
 @bp.route("/exchanges/new", methods=["GET", "POST"], endpoint="exchange_new")
 def exchange_new():
     now = utcnow()
-    listing_id = id_arg("listing", "We could not find that listing.")
+    listing_id = id_arg("listing", N_("We could not find that listing."))
     listing = None
     if listing_id is not None:
         try:
@@ -462,6 +482,7 @@ def exchange_new():
         # The member's form names the other side "other".
         rename = {} if coordinator else {"provider_id": "other", "receiver_id": "other"}
         outcome = attempt(record, form=form, expected=(DomainError,), rename=rename)
+        in_page_language(form, outcome.error)
         if outcome.ok:
             flash(_recorded_message(outcome.value), "success")
             return redirect(url_for("timebank.exchange", exchange_id=outcome.value.id))
@@ -474,13 +495,15 @@ def _recorded_message(exchange: Exchange) -> str:
     # A flash message travels in the session cookie: the time, never the people's names.
     time = describe_minutes(exchange.minutes)
     if exchange.status == "confirmed":
-        return f"The exchange is recorded and confirmed: {time}."
+        return _("The exchange is recorded and confirmed: %(time)s.", time=time)
     waiting = awaiting_party(exchange)
-    who = (
-        "the other person" if waiting is not None and waiting.kind == "member" else "a coordinator"
-    )
-    return (
-        f"The exchange is recorded and is waiting for {who} to confirm it. "
+    if waiting is not None and waiting.kind == "member":
+        return _(
+            "The exchange is recorded and is waiting for the other person to confirm it. "
+            "No hours move until then."
+        )
+    return _(
+        "The exchange is recorded and is waiting for a coordinator to confirm it. "
         "No hours move until then."
     )
 
@@ -542,8 +565,9 @@ def listing_new():
             form=form,
             expected=(DomainError,),
         )
+        in_page_language(form, outcome.error)
         if outcome.ok:
-            flash("Your listing is up. It stays for six months unless you renew it.", "success")
+            flash(_("Your listing is up. It stays for six months unless you renew it."), "success")
             return redirect(url_for("timebank.listing", listing_id=outcome.value.id))
     return render_template("timebank/listing_new.html", form=form)
 
@@ -575,7 +599,7 @@ def listing_page(listing_id: int):
 def listing_withdraw(listing_id: int):
     listings.withdraw_listing(db.session, actor=current_user, listing_id=listing_id, now=utcnow())
     commit()
-    flash("The listing is withdrawn. Nobody else can see it now.", "success")
+    flash(_("The listing is withdrawn. Nobody else can see it now."), "success")
     return redirect(url_for("timebank.listing", listing_id=listing_id))
 
 
@@ -585,7 +609,9 @@ def listing_renew(listing_id: int):
         db.session, actor=current_user, listing_id=listing_id, now=utcnow()
     )
     commit()
-    flash(f"The listing is renewed until {format_date(listing.expires_on)}.", "success")
+    flash(
+        _("The listing is renewed until %(day)s.", day=format_date(listing.expires_on)), "success"
+    )
     return redirect(url_for("timebank.listing", listing_id=listing_id))
 
 
@@ -618,11 +644,12 @@ def directory_me():
             form=form,
             expected=(DomainError,),
         )
+        in_page_language(form, outcome.error)
         if outcome.ok:
             if outcome.value.listed:
-                flash("Your directory entry is saved.", "success")
+                flash(_("Your directory entry is saved."), "success")
             else:
-                flash("You are not listed in the directory.", "success")
+                flash(_("You are not listed in the directory."), "success")
             return redirect(url_for("timebank.directory"))
     return render_template(
         "timebank/directory_me.html",
@@ -649,10 +676,13 @@ def chest_donate():
             form=form,
             expected=(DomainError,),
         )
+        in_page_language(form, outcome.error)
         if outcome.ok:
             flash(
-                f"Thank you. You gave {describe_minutes(form.minutes.minutes)} "
-                "to the community chest.",
+                _(
+                    "Thank you. You gave %(time)s to the community chest.",
+                    time=describe_minutes(form.minutes.minutes),
+                ),
                 "success",
             )
             return redirect(url_for("timebank.hours"))
@@ -683,9 +713,13 @@ def chest_grant():
             form=form,
             expected=(DomainError,),
         )
+        in_page_language(form, outcome.error)
         if outcome.ok:
             flash(
-                f"{describe_minutes(form.minutes.minutes)} granted from the community chest.",
+                _(
+                    "%(time)s granted from the community chest.",
+                    time=describe_minutes(form.minutes.minutes),
+                ),
                 "success",
             )
             return redirect(url_for("timebank.member_hours", member_id=member_id))

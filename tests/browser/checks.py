@@ -246,7 +246,8 @@ def scroll_regions(page: Page) -> dict:
 def assert_scroll_regions_usable(page: Page, name: str) -> list[dict]:
     """Every table sits in a region that scrolls sideways, can be reached with Tab, has a name
     (axe's scrollable-region-focusable; WCAG 2.1.1) and shows its focus; one that overflows
-    scrolls with the arrow keys."""
+    scrolls with the arrow keys (towards the end of the line: leftwards, to a negative
+    scrollLeft, on a right-to-left page)."""
     found = scroll_regions(page)
     assert not found["bareTables"], (
         f"{name}: tables outside a scrolling region (use the table_scroll macro): "
@@ -262,8 +263,11 @@ def assert_scroll_regions_usable(page: Page, name: str) -> list[dict]:
         locator.focus()
         assert_focus_visible(page)
         if region["scrolls"]:
-            page.keyboard.press("ArrowRight")
+            rtl = locator.evaluate("el => getComputedStyle(el).direction === 'rtl'")
+            page.keyboard.press("ArrowLeft" if rtl else "ArrowRight")
             page.wait_for_function(
-                "el => el.scrollLeft > 0", arg=locator.element_handle(), timeout=2_000
+                "([el, rtl]) => (rtl ? el.scrollLeft < 0 : el.scrollLeft > 0)",
+                arg=[locator.element_handle(), rtl],
+                timeout=2_000,
             )
     return found["regions"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import pickle
 import random
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from app.matching.engine import PeerFacts, ReferralFacts, exclusions, rank, score
+from app.matching.engine import Listed, PeerFacts, ReferralFacts, Sentence, exclusions, rank, score
 
 NAMES = {"type_2_diabetes": "Type 2 diabetes", "dementia": "Dementia", "copd": "COPD"}
 LEEDS = (428_800, 433_400)
@@ -293,3 +294,24 @@ def _network_peer(
     if changes.pop("self", False):
         base = replace(base, member_id=r.member_id)
     return replace(base, **changes)
+
+
+def test_reasons_and_messages_remember_how_they_were_written_for_the_page():
+    """Each is its English (what the API gives) and the message id and values a page says in the
+    reader's language; the English is the message id with the values put in."""
+    r = referral(languages=frozenset({"Punjabi", "Urdu"}), support_types=frozenset({"talk"}))
+    p = peer(approved=False, live_matches=1, capacity=1, languages=frozenset({"English"}))
+    said = [e.message for e in exclusions(r, p)] + score(r, peer(), NAMES).reasons
+    assert said and all(isinstance(s, Sentence) for s in said)
+    for sentence in said:
+        english = {
+            k: v.english() if isinstance(v, Listed) else v for k, v in sentence.values.items()
+        }
+        template = sentence.msgid if sentence.count in (None, 1) else sentence.plural
+        assert sentence == template % english
+        assert pickle.loads(pickle.dumps(sentence)) == sentence
+    language = next(e.message for e in exclusions(r, p) if e.code == "language")
+    assert language.values["languages"] == ("Punjabi", "Urdu")
+    assert language.values["languages"].style == "or"
+    capacity = next(e.message for e in exclusions(r, p) if e.code == "peer_at_capacity")
+    assert capacity == "Esther already supports 1 person, her limit." and capacity.count == 1

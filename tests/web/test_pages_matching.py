@@ -137,6 +137,20 @@ def test_batch_page_is_a_dry_run_until_confirmed(client, session, net):
     assert done.status_code == 302
     session.expire_all()
     assert all(r.status == "proposed" for r in referrals)
+    after = client.get("/matches").get_data(as_text=True)
+    assert "2 peers asked." in after
+
+
+def test_confirming_an_empty_batch_says_so_in_the_reader_s_language(client, session, net):
+    sign_in(client, net.coordinator)
+    urdu = {"Accept-Language": "ur"}
+    html = client.get("/matching/batch", headers=urdu).get_data(as_text=True)
+    done = client.post(
+        "/matching/batch", data={"csrf_token": _csrf(html), "pairs": ""}, headers=urdu
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith("/matching/batch")
+    again = client.get("/matching/batch", headers=urdu).get_data(as_text=True)
+    assert "تصدیق کرنے کے لیے کچھ نہیں تھا۔" in again
 
 
 def test_members_cannot_see_candidates_or_the_batch(client, session, net):
@@ -144,3 +158,28 @@ def test_members_cannot_see_candidates_or_the_batch(client, session, net):
     sign_in(client, net.person())
     assert client.get(f"/referrals/{referral.id}/candidates").status_code == 404
     assert client.get("/matching/batch").status_code == 403
+
+
+def test_reasons_and_why_not_are_said_in_urdu_and_in_english_as_written(client, session, net):
+    referral = net.referral(codes=["multiple_sclerosis"], languages=["Punjabi", "Urdu"])
+    best = net.peer("LS6 3AA", ["multiple_sclerosis"], languages=["Punjabi"])
+    excluded = net.peer("LS6 3AA", ["multiple_sclerosis"], paused=True, languages=["English"])
+    sign_in(client, net.coordinator)
+    urdu = {"Accept-Language": "ur"}
+    html = client.get(f"/referrals/{referral.id}/candidates", headers=urdu).get_data(as_text=True)
+    assert best.member.name in html
+    assert "Punjabi بولتے ہیں" in html and "1.8 کلومیٹر دور" in html
+    assert "Speaks Punjabi" not in html and "km away" not in html
+    why = client.get(
+        f"/referrals/{referral.id}/candidates?peer={excluded.id}", headers=urdu
+    ).get_data(as_text=True)
+    name = excluded.member.name.split(" ")[0]
+    assert f"{name} نے فی الحال ہم تجربہ مدد روکی ہوئی ہے۔" in why
+    # The languages asked for, listed as Urdu lists them ("یا" is "or").
+    assert f"{name} Punjabi یا Urdu نہیں بولتے۔" in why
+    assert "has paused peer support" not in why and "does not speak" not in why
+    # The same page in English is the engine's English, as the API gives it.
+    english = client.get(f"/referrals/{referral.id}/candidates?peer={excluded.id}").get_data(
+        as_text=True
+    )
+    assert f"{name} does not speak Punjabi or Urdu." in english

@@ -52,6 +52,29 @@ def test_the_report_page_shows_figures_definitions_rate_and_rule(client, organis
     assert not re.search(r"<script(?![^>]*\bsrc=)", html) and " style=" not in html
 
 
+def test_the_report_and_pack_speak_urdu_with_the_same_figures(client, organisation):
+    sign_in(client, CoordinatorFactory(organisation=organisation))
+    urdu = {"Accept-Language": "ur"}
+    html = client.get("/reports", query_string=_query(), headers=urdu).get_data(as_text=True)
+    assert '<h1 class="govuk-heading-l">کمیونٹی کے حصے کی رپورٹ</h1>' in html
+    assert "13.1" in html and "£163.75" in html  # the same figures
+    assert "£12.50 فی گھنٹہ: وہ ریٹ جس سے ہر تنظیم شروع کرتی ہے" in html
+    assert "مہینے کے لحاظ سے تبادلے کے منٹ: اعداد و شمار" in html
+    assert dc.rule(dc.COORDINATOR) not in html.replace("&#39;", "'")
+    assert "What each figure means" not in html and "an hour" not in html
+    pack = client.get(
+        "/reports/pack", query_string=_query(disclosure="published"), headers=urdu
+    ).get_data(as_text=True)
+    assert "شائع ہونے والی گنتی کے لیے NHS کے اصول کے تحت شائع کیا گیا" in pack
+    assert "Chapeltown Timebank: ہماری کمیونٹی نے کیا دیا" in pack
+    wrong = client.get(
+        "/reports", query_string=_query(start="2026-02-30", end="1800-01-01"), headers=urdu
+    ).get_data(as_text=True)
+    assert "YYYY-MM-DD کی صورت میں اصل تاریخ لکھیں، جیسے 2026-01-31۔" in wrong
+    assert "1900 سے 2999 تک کا کوئی سال لکھیں۔" in wrong
+    assert "Enter a" not in wrong
+
+
 def test_a_bad_period_is_shown_on_the_form(client, organisation):
     sign_in(client, CoordinatorFactory(organisation=organisation))
     html = client.get("/reports", query_string=_query(start="2026-02-30")).get_data(as_text=True)

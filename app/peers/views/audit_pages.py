@@ -6,6 +6,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -49,7 +50,7 @@ def audit_page():
 def conditions_page():
     form = ConditionForm() if can_add_condition(current_user) else None
     if form is None and request.method == "POST":
-        raise Forbidden("Only administrators can add conditions.")
+        raise Forbidden(_("Only administrators can add conditions."))
     if form is not None and form.validate_on_submit():
         outcome = attempt(
             lambda: conditions.add_condition(
@@ -63,7 +64,7 @@ def conditions_page():
             **on_form(form),
         )
         if outcome.ok:
-            flash(f"{outcome.value.name} is added to the list.", "success")
+            flash(_("%(name)s is added to the list.", name=outcome.value.name), "success")
             return redirect(url_for("peers.conditions_page"))
     taxonomy = conditions.all_conditions(db.session)
     groups = [(group, list(items)) for group, items in groupby(taxonomy, key=attrgetter("group"))]

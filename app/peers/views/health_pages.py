@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ...auth.permissions import can_record_health_data
@@ -37,7 +39,7 @@ def member_health(member_id: int):
         form = HealthForm()
         with_conditions(form, "condition_codes", "carer_condition_codes")
     elif request.method == "POST":
-        raise Forbidden("Only the person's coordinator can record health conditions.")
+        raise Forbidden(_("Only the person's coordinator can record health conditions."))
     if form is not None and form.validate_on_submit():
 
         def record() -> None:
@@ -55,7 +57,7 @@ def member_health(member_id: int):
                 )
 
         if attempt(record, **on_form(form)).ok:
-            flash("The conditions are saved.", "success")
+            flash(_("The conditions are saved."), "success")
             return redirect(url_for("peers.member_health", member_id=member_id))
     own = conditions.conditions_of(
         db.session, actor=current_user, person=person, relationship_kind="own", now=now
@@ -81,6 +83,12 @@ def member_health_withdraw(member_id: int):
         db.session, actor=current_user, member_id=member_id, now=utcnow()
     )
     commit()
-    what = "1 condition was" if removed == 1 else f"{removed} conditions were"
-    flash(f"Consent is withdrawn. {what} removed from every list at once.", "success")
+    flash(
+        ngettext(
+            "Consent is withdrawn. %(num)s condition was removed from every list at once.",
+            "Consent is withdrawn. %(num)s conditions were removed from every list at once.",
+            removed,
+        ),
+        "success",
+    )
     return redirect(url_for("peers.member_health", member_id=member_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -11,6 +12,7 @@ from ...clock import utcnow
 from ...errors import Conflict
 from ...extensions import db
 from ...forms import show_domain_error
+from ...i18n import translated
 from ...pages import attempt, commit
 from .. import conditions, profiles
 from ..forms import (
@@ -23,6 +25,7 @@ from ..models import PeerProfile
 from .common import (
     PER_PAGE,
     PLAIN_FIELD_MESSAGES,
+    FieldMessages,
     bp,
     member_id_arg,
     member_of_my_organisation,
@@ -100,12 +103,10 @@ def peer_new():
         )
         if outcome.ok:
             profile = outcome.value
-            done = (
-                "added and approved"
-                if profile.approved
-                else "added. Approve them when their checks are done"
-            )
-            flash(f"The peer is {done}.", "success")
+            if profile.approved:
+                flash(_("The peer is added and approved."), "success")
+            else:
+                flash(_("The peer is added. Approve them when their checks are done."), "success")
             return redirect(url_for("peers.peer", peer_id=profile.id))
     if person is not None and not form.is_submitted():
         # Saving replaces the conditions held for them, so start from what is held (audited).
@@ -158,7 +159,10 @@ def peer_edit(peer_id: int):
         if not attempt(save, **on_form(form)).ok:
             profile = profiles.get_peer_for(db.session, current_user, peer_id, now=now)
         else:
-            flash("Saved and approved." if approve else "The peer's details are saved.", "success")
+            flash(
+                _("Saved and approved.") if approve else _("The peer's details are saved."),
+                "success",
+            )
             return redirect(url_for("peers.peer", peer_id=peer_id))
     return _peer_edit_page(profile, form)
 
@@ -171,20 +175,23 @@ def peer_approve(peer_id: int):
         lambda: profiles.approve_peer(db.session, actor=current_user, peer_id=peer_id, now=now)
     )
     if isinstance(outcome.error, Conflict):
-        flash(outcome.error.message, "info")
+        flash(translated(outcome.error.message), "info")
     elif outcome.error is not None:
         # What stops the approval is on the edit form, on the fields to put right.
         profile = profiles.get_peer_for(db.session, current_user, peer_id, now=now)
         form = PeerDetailsForm(formdata=None, data={**_peer_form_data(profile), "approve": True})
-        show_domain_error(form, outcome.error, messages=PLAIN_FIELD_MESSAGES)
+        show_domain_error(form, outcome.error, messages=FieldMessages(PLAIN_FIELD_MESSAGES))
         form.form_errors.insert(
             0,
-            f"{profile.member.name} cannot be approved yet. Put right what is shown below, "
-            "then save with “Approve them as a peer now” ticked.",
+            _(
+                "%(name)s cannot be approved yet. Put right what is shown below, then save with "
+                "“Approve them as a peer now” ticked.",
+                name=profile.member.name,
+            ),
         )
         return _peer_edit_page(profile, form)
     else:
-        flash("They are approved as a peer.", "success")
+        flash(_("They are approved as a peer."), "success")
     return redirect(url_for("peers.peer", peer_id=peer_id))
 
 
@@ -194,12 +201,14 @@ def _set_paused(peer_id: int, paused: bool):
     )
     own = profile.member_id == current_user.id
     commit()
-    if paused:
-        flash(
-            "Paused: no one new will be offered to " + ("you." if own else "this peer."), "success"
-        )
+    if paused and own:
+        flash(_("Paused: no one new will be offered to you."), "success")
+    elif paused:
+        flash(_("Paused: no one new will be offered to this peer."), "success")
+    elif own:
+        flash(_("Resumed: you can be offered again."), "success")
     else:
-        flash("Resumed: " + ("you" if own else "this peer") + " can be offered again.", "success")
+        flash(_("Resumed: this peer can be offered again."), "success")
     return redirect(url_for("peers.peer", peer_id=peer_id))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...auth.services import require_coordinator
@@ -79,7 +80,7 @@ def referral_new():
         )
         if outcome.ok:
             referral = outcome.value
-            flash("They are in the queue for peer support.", "success")
+            flash(_("They are in the queue for peer support."), "success")
             return redirect(url_for("peers.referral", referral_id=referral.id))
     return render_template("peers/referral_new.html", form=form, person=person)
 
@@ -102,5 +103,5 @@ def referral_close(referral_id: int):
     require_coordinator(current_user)
     referrals.close_referral(db.session, actor=current_user, referral_id=referral_id, now=utcnow())
     commit()
-    flash("The referral is closed.", "success")
+    flash(_("The referral is closed."), "success")
     return redirect(url_for("peers.referral", referral_id=referral_id))
