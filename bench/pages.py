@@ -66,7 +66,7 @@ def seed(database_url: str, count: int) -> str:
             db.session,
             actor=None,
             name="Pages Timebank",
-            min_balance_minutes=-auth.LIMIT_MINUTES_BOUND,
+            min_balance_minutes=-auth.MIN_BALANCE_BOUND_MINUTES,
             max_balance_minutes=auth.LIMIT_MINUTES_BOUND,
         )
 

@@ -7,12 +7,12 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import UTC
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from flask import Response, current_app, g, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql import Select
 from werkzeug.routing import IntegerConverter
@@ -139,14 +139,19 @@ def _replay(record: IdempotencyRecord, fingerprint: str, user: User) -> Response
     return response
 
 
+@cache
+def _caller_record() -> Select:
+    """Built once: every POST with a key runs it."""
+    return select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == bindparam("user_id"),
+        IdempotencyRecord.key == bindparam("key"),
+    )
+
+
 def _find_record(user_id: int, key: str) -> IdempotencyRecord | None:
     """The caller's own live record for the key (another caller's is never looked at). An
     expired one is deleted here, so the key starts afresh."""
-    record = db.session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
-        )
-    )
+    record = db.session.scalar(_caller_record(), {"user_id": user_id, "key": key})
     hours = current_app.config["IDEMPOTENCY_KEY_HOURS"]
     if record is not None and record.created_at <= idempotency.expires_before(utcnow(), hours):
         db.session.delete(record)
@@ -156,6 +161,7 @@ def _find_record(user_id: int, key: str) -> IdempotencyRecord | None:
 
 
 ATTEMPTS = 3
+_store_answer = insert(IdempotencyRecord.__table__)
 
 
 def run_retrying_deadlocks(view: Callable[..., Response], *args: Any, **kwargs: Any) -> Response:
@@ -205,21 +211,24 @@ def write(view: Callable[..., Response]) -> Callable[..., Response]:
         if not 200 <= response.status_code < 300:
             db.session.rollback()
             return response
-        if key is not None:
-            body = response.get_data(as_text=True)
-            path_member = (request.view_args or {}).get("member_id")
-            db.session.add(
-                IdempotencyRecord(
-                    user_id=user.id,
-                    key=key,
-                    request_hash=fingerprint,
-                    response_status=response.status_code,
-                    response_body=body,
-                    member_id=idempotency.subject_of(body, path_member),
-                    created_at=utcnow(),
-                )
-            )
         try:
+            if key is not None:
+                body = response.get_data(as_text=True)
+                path_member = (request.view_args or {}).get("member_id")
+                # Written with the change, in its transaction (one INSERT, no object to track):
+                # a simultaneous retry with the same key meets the unique constraint here.
+                db.session.execute(
+                    _store_answer,
+                    {
+                        "user_id": user.id,
+                        "key": key,
+                        "request_hash": fingerprint,
+                        "response_status": response.status_code,
+                        "response_body": body,
+                        "member_id": idempotency.subject_of(body, path_member),
+                        "created_at": utcnow(),
+                    },
+                )
             db.session.commit()
             flush_outbox_after_commit(db.session, current_app.config, utcnow())
         except IntegrityError:

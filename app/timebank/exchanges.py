@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit
 from ..auth.models import User
@@ -77,10 +79,16 @@ def view_of(actor: User, exchange: Exchange) -> ExchangeView:
 
 
 def _select_exchange(session: Session, exchange_id: int, *, lock: bool) -> Exchange | None:
-    statement = select(Exchange).where(Exchange.id == exchange_id)
+    return session.scalar(_exchange_by_id(lock), {"exchange_id": exchange_id})
+
+
+@cache
+def _exchange_by_id(lock: bool) -> Select:
+    # Built once (for each of the two forms): the ledger's requests each run one of them.
+    statement = select(Exchange).where(Exchange.id == bindparam("exchange_id"))
     if lock:
         statement = statement.with_for_update().execution_options(populate_existing=True)
-    return session.scalar(statement)
+    return statement
 
 
 def get_exchange_for(
@@ -105,11 +113,7 @@ def member_party(
     so this runs twice a request. A member of any other organisation gets exactly the answer an
     id nobody has gets, so nothing about that organisation is revealed.
     """
-    row = session.execute(
-        select(User, Account)
-        .outerjoin(Account, Account.user_id == User.id)
-        .where(User.id == member_id)
-    ).one_or_none()
+    row = session.execute(_person_and_account(), {"member_id": member_id}).one_or_none()
     person, account = row if row is not None else (None, None)
     reachable = person is not None and (
         in_reach(actor, person.organisation_id)
@@ -135,7 +139,19 @@ def member_party(
         )
     if account is None:
         raise NotFound(N_("This person has no hours account."))
+    # The account keeps its holder: the session's identity map holds rows only while something
+    # refers to them, and the checks and the answer that follow read ``account.user`` again.
+    set_committed_value(account, "user", person)
     return account
+
+
+@cache
+def _person_and_account() -> Select:
+    return (
+        select(User, Account)
+        .outerjoin(Account, Account.user_id == User.id)
+        .where(User.id == bindparam("member_id"))
+    )
 
 
 def organisation_party(session: Session, actor: User, organisation_id: int, field: str) -> Account:
@@ -252,7 +268,8 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
         awaiting = new.provider if new.provider.kind != "member" else new.receiver
     else:
         awaiting = new.receiver if holds(actor, new.provider) else new.provider
-    exchange = Exchange(
+    exchange = _insert_exchange(
+        session,
         organisation_id=organisation_id,
         provider_account_id=new.provider.id,
         receiver_account_id=new.receiver.id,
@@ -268,12 +285,23 @@ def record_exchange(session: Session, *, actor: User, new: NewExchange, now: dat
         recorded_by_id=actor.id,
         created_at=now,
     )
-    session.add(exchange)
-    session.flush()
     _audit(session, actor, "exchange.recorded", exchange, now)
     if locked is not None:
         _settle_confirmed(session, exchange, actor, now, locked)
     return exchange
+
+
+def _insert_exchange(session: Session, **values: object) -> Exchange:
+    """INSERT … RETURNING, loaded as an ORM object: the new exchange comes back persistent in
+    one round trip, without the unit of work's bookkeeping for one row (which cost several
+    times the statement itself)."""
+    return session.scalars(_insert_returning_exchange(), values).one()
+
+
+@cache
+def _insert_returning_exchange() -> Select:
+    table = Exchange.__table__
+    return select(Exchange).from_statement(insert(table).returning(*table.c))
 
 
 def _record_across(session: Session, *, actor: User, new: NewExchange, now: datetime) -> Exchange:
@@ -384,10 +412,30 @@ def _settle_confirmed(
         exchange_id=exchange.id,
         locked=locked,
     )
-    exchange.status = "confirmed"
-    exchange.awaiting_account_id = None
-    exchange.settled_by_id = actor.id if actor is not None else None
-    exchange.settled_at = now
+    # Written at once (the exchange row is locked, or was inserted, in this transaction) and
+    # the session's copy brought level, rather than left for the unit of work at commit.
+    settled = {
+        "status": "confirmed",
+        "awaiting_account_id": None,
+        "settled_by_id": actor.id if actor is not None else None,
+        "settled_at": now,
+    }
+    session.execute(_settle, {"exchange_id": exchange.id, **settled})
+    for name, value in settled.items():
+        set_committed_value(exchange, name, value)
+
+
+_exchange = Exchange.__table__
+_settle = (
+    update(_exchange)
+    .where(_exchange.c.id == bindparam("exchange_id"))
+    .values(
+        status=bindparam("status"),
+        awaiting_account_id=bindparam("awaiting_account_id"),
+        settled_by_id=bindparam("settled_by_id"),
+        settled_at=bindparam("settled_at"),
+    )
+)
 
 
 def _require_pending(exchange: Exchange) -> None:
@@ -526,17 +574,15 @@ def _audit(
     if exchange.beneficiary_id is not None:
         members.append((exchange.beneficiary_id, exchange.organisation_id))
     # Each person's event sits in their own organisation's trail (across, that differs).
-    for member_id, organisation_id in members:
-        audit.record(
-            session,
-            actor=actor,
-            action=action,
-            object_type="exchange",
-            object_id=exchange.id,
-            member_id=member_id,
-            organisation_id=organisation_id,
-            now=now,
-        )
+    audit.record_for_members(
+        session,
+        actor=actor,
+        action=action,
+        object_type="exchange",
+        object_id=exchange.id,
+        members=members,
+        now=now,
+    )
 
 
 def reverse_exchange(
@@ -604,7 +650,7 @@ def donate_to_chest(
             N_("You can donate hours you have earned: your balance is not enough for that."),
             fields={"minutes": N_("This is more than your balance.")},
         )
-    return ledger.post(
+    posted = ledger.post(
         session,
         organisation_id=actor.organisation_id,
         kind="donation",
@@ -614,6 +660,7 @@ def donate_to_chest(
         reason=DONATION_REASON,
         locked=locked,
     )
+    return session.get(LedgerTransaction, posted)
 
 
 def grant_from_chest(
@@ -635,7 +682,7 @@ def grant_from_chest(
             fields={"reason": N_("Enter a reason (up to 2,000 characters).")},
         )
     chest = organisation_account(session, person.organisation_id, "chest")
-    return ledger.post(
+    posted = ledger.post(
         session,
         organisation_id=person.organisation_id,
         kind="grant",
@@ -644,6 +691,7 @@ def grant_from_chest(
         now=now,
         reason=reason,
     )
+    return session.get(LedgerTransaction, posted)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -18,12 +18,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import (
+    Insert,
+    Integer,
+    Select,
+    Update,
+    bindparam,
+    case,
+    insert,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..audit import AuditEvent, who_acted
+from .. import audit
 from ..auth.models import User
 from ..errors import Conflict, DomainError
 from ..wording import Sentence
@@ -55,20 +67,30 @@ def lock_accounts(session: Session, account_ids: Sequence[int]) -> dict[int, Acc
     """Lock the accounts in ascending id order and reload their balances from the database.
 
     Each account's organisation comes in the same statement, because a member's limits are its
-    organisation's and ``check_limits`` reads them under the lock. Only the account rows are
-    locked (FOR NO KEY UPDATE OF account): organisations are read, never changed, by a posting.
-    Call it before inserting anything that references these accounts (see the module docstring).
+    organisation's and ``check_limits`` reads them under the lock; so does a member account's
+    holder, whom the permission checks on an exchange (``self_dealer``) and its answer read.
+    Only the account rows are locked (FOR NO KEY UPDATE OF account): organisations and people
+    are read, never changed, by a posting. Call it before inserting anything that references
+    these accounts (see the module docstring).
     """
-    accounts = session.scalars(
+    accounts = session.scalars(_lock_in_order(), {"ids": sorted(set(account_ids))}).all()
+    return {account.id: account for account in accounts}
+
+
+# The statements of a posting are built once: composing a statement costs about as much CPU as
+# running it, and a confirmation runs five of them.
+@cache
+def _lock_in_order() -> Select:
+    return (
         select(Account)
         .join(Account.organisation)
-        .options(contains_eager(Account.organisation))
-        .where(Account.id.in_(sorted(set(account_ids))))
+        .outerjoin(Account.user)
+        .options(contains_eager(Account.organisation), contains_eager(Account.user))
+        .where(Account.id.in_(bindparam("ids", expanding=True)))
         .order_by(Account.id)
         .with_for_update(of=Account, key_share=True)
         .execution_options(populate_existing=True)
-    ).all()
-    return {account.id: account for account in accounts}
+    )
 
 
 def check_limits(account: Account, amount: int) -> None:
@@ -111,12 +133,49 @@ def check_limits(account: Account, amount: int) -> None:
 
 # The rows of a posting are written with SQL expressions rather than through the session's unit
 # of work: a posting is a fixed handful of inserts and one relative update, and the unit of work's
-# bookkeeping (change tracking, dependency sorting) cost more than the statements themselves.
-_move_balance = (
-    update(Account.__table__)
-    .where(Account.__table__.c.id == bindparam("account_id"))
-    .values(balance_minutes=Account.__table__.c.balance_minutes + bindparam("amount"))
+# bookkeeping (change tracking, dependency sorting), or loading the new transaction as an ORM
+# object, cost more than the statements themselves.
+_insert_transaction = insert(LedgerTransaction.__table__).returning(
+    LedgerTransaction.__table__.c.id
 )
+
+
+@cache
+def _insert_legs(count: int) -> Insert:
+    """All of a posting's legs in one INSERT: the database checks that each statement's legs keep
+    every organisation's books balanced (a statement trigger), so they cannot go one by one.
+    ``INSERT … SELECT … UNION ALL SELECT …`` rather than a multi-row VALUES, which SQLAlchemy
+    compiles afresh every time; this one is compiled once."""
+    return insert(Leg.__table__).from_select(
+        ["transaction_id", "account_id", "amount_minutes"],
+        union_all(
+            *(
+                select(
+                    bindparam("transaction_id", type_=Integer),
+                    bindparam(f"account_{n}", type_=Integer),
+                    bindparam(f"amount_{n}", type_=Integer),
+                )
+                for n in range(count)
+            )
+        ),
+    )
+
+
+@cache
+def _move_balances(count: int) -> Update:
+    """One UPDATE moving ``count`` accounts' balances, each by its own amount: ``balance +
+    CASE WHEN id = :account_0 THEN :amount_0 … END WHERE id IN (:account_0, …)``."""
+    account = Account.__table__
+    ids = [bindparam(f"account_{n}", type_=Integer) for n in range(count)]
+    amounts = [bindparam(f"amount_{n}", type_=Integer) for n in range(count)]
+    return (
+        update(account)
+        .where(account.c.id.in_(ids))
+        .values(
+            balance_minutes=account.c.balance_minutes
+            + case(*((account.c.id == ids[n], amounts[n]) for n in range(count)))
+        )
+    )
 
 
 def post(
@@ -132,8 +191,9 @@ def post(
     reason: str | None = None,
     enforce_limits: bool = True,
     locked: Mapping[int, Account] | None = None,
-) -> LedgerTransaction:
-    """Post ``legs`` — (account id, minutes) pairs that sum to zero — as one transaction.
+) -> int:
+    """Post ``legs`` — (account id, minutes) pairs that sum to zero — as one transaction, and
+    return its id (``session.get(LedgerTransaction, id)`` for a caller that shows it).
 
     ``locked`` is what ``lock_accounts`` returned, for a caller that had to lock the accounts
     earlier in the same database transaction (to check who may act on them); the accounts are
@@ -149,59 +209,56 @@ def post(
     if enforce_limits:
         for account_id, amount in legs:
             check_limits(locked[account_id], amount)
-    # INSERT … RETURNING hands back the transaction as a persistent object in one round trip.
-    transaction = session.scalars(
-        insert(LedgerTransaction)
-        .values(
-            organisation_id=organisation_id,
-            kind=kind,
-            exchange_id=exchange_id,
-            reverses_id=reverses_id,
-            reason=reason,
-            created_by_id=actor.id if actor else None,
-            created_at=now,
-        )
-        .returning(LedgerTransaction)
-    ).one()
-    leg_rows = [
-        {"transaction_id": transaction.id, "account_id": account_id, "amount_minutes": amount}
-        for account_id, amount in legs
-    ]
-    session.execute(insert(Leg.__table__).values(leg_rows))
+    # INSERT … RETURNING id: the transaction in one round trip.
+    transaction_id = session.execute(
+        _insert_transaction,
+        {
+            "organisation_id": organisation_id,
+            "kind": kind,
+            "exchange_id": exchange_id,
+            "reverses_id": reverses_id,
+            "reason": reason,
+            "created_by_id": actor.id if actor else None,
+            "created_at": now,
+        },
+    ).scalar_one()
+    rows: dict[str, int] = {"transaction_id": transaction_id}
+    for n, (account_id, amount) in enumerate(legs):
+        rows[f"account_{n}"], rows[f"amount_{n}"] = account_id, amount
+    session.execute(_insert_legs(len(legs)), rows)
     # A relative update, so the balance the database stores is the locked one plus the legs
     # even if this session's copy were stale; the copy is then brought level without a reload.
-    session.execute(
-        _move_balance, [{"account_id": account_id, "amount": amount} for account_id, amount in legs]
-    )
+    # One statement for every account the posting moves (two legs on one account add up).
+    moves: dict[int, int] = {}
+    for account_id, amount in legs:
+        moves[account_id] = moves.get(account_id, 0) + amount
+    parameters = {}
+    for n, (account_id, amount) in enumerate(moves.items()):
+        parameters[f"account_{n}"], parameters[f"amount_{n}"] = account_id, amount
+    session.execute(_move_balances(len(moves)), parameters)
     for account_id, amount in legs:
         account = locked[account_id]
         set_committed_value(account, "balance_minutes", account.balance_minutes + amount)
-    # The same events audit.record() would add: one for each leg, naming the member it moves.
-    actor_id, acting_for_id = who_acted(actor)
-    session.execute(
-        insert(AuditEvent.__table__).values(
-            [
-                {
-                    "at": now,
-                    "actor_id": actor_id,
-                    "acting_for_id": acting_for_id,
-                    # Each leg's event in the books it moves (across, two organisations').
-                    "organisation_id": locked[account_id].organisation_id,
-                    "action": f"ledger.{kind}",
-                    "object_type": "ledger_transaction",
-                    "object_id": transaction.id,
-                    "member_id": locked[account_id].user_id,
-                }
-                for account_id, _ in legs
-            ]
-        )
+    # The same events audit.record() would add: one for each leg, naming the member it moves,
+    # each in the books it moves (across, two organisations').
+    audit.record_for_members(
+        session,
+        actor=actor,
+        action=f"ledger.{kind}",
+        object_type="ledger_transaction",
+        object_id=transaction_id,
+        members=[
+            (locked[account_id].user_id, locked[account_id].organisation_id)
+            for account_id, _ in legs
+        ],
+        now=now,
     )
-    return transaction
+    return transaction_id
 
 
 def reverse(
     session: Session, *, original: LedgerTransaction, actor: User, reason: str, now: datetime
-) -> LedgerTransaction:
+) -> int:
     """Post the exact opposite of ``original``. A correction may take a balance past its usual
     limits (the hours were already spent); the chest's floor still holds in the database."""
     return post(
