@@ -18,7 +18,8 @@ from flask_login import current_user
 
 from config import BASE_DIR
 
-from .wording import Listed, Sentence
+from .language import format_minutes
+from .wording import Listed, Minutes, Sentence
 
 SOURCE_LOCALE = "en_GB"
 SESSION_KEY = "locale"
@@ -87,16 +88,22 @@ def translated(text: str) -> str:
         wording = translations.ngettext(text.msgid, text.plural, text.count or 0)
     if wording in (text.msgid, text.plural):
         return str(text)
-    locale = get_locale()
-    values = {
-        key: format_list(list(value), style=LIST_STYLES[value.style], locale=locale)
-        if isinstance(value, Listed)
-        else translated(value)
-        if isinstance(value, Sentence)
-        else value
-        for key, value in text.values.items()
-    }
+    values = {key: _worded(value) for key, value in text.values.items()}
     return wording % values if values else wording
+
+
+def _worded(value: object) -> object:
+    """A sentence's value in the page's language: a list joined as the language joins it, a
+    time in its words, a sentence of its own translated; any other value (data) as it is."""
+    locale = get_locale()
+    if isinstance(value, Listed):
+        return format_list(list(value), style=LIST_STYLES[value.style], locale=locale)
+    if isinstance(value, Minutes):
+        source = locale is None or locale.language == "en"
+        return value if source else format_minutes(value.minutes, str(locale))
+    if isinstance(value, str):
+        return translated(value) if isinstance(value, Sentence) else value
+    return value
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "marked, translated later"

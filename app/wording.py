@@ -32,10 +32,23 @@ class Listed(tuple):
         return {"and": " and ", "or": " or ", "comma": ", "}[self.style].join(self)
 
 
+class Minutes(str):
+    """A length of time in English words ("1 hour 30 minutes", "no limit") that keeps its whole
+    minutes (None: no limit), so a page can word it in the reader's language instead."""
+
+    minutes: int | None
+
+    def __new__(cls, english: str, minutes: int | None):
+        worded = super().__new__(cls, english)
+        worded.minutes = minutes
+        return worded
+
+
 class Sentence(str):
     """A sentence in English (the string itself) that remembers how it was written: its message
     id (and plural form and count, if it has one) and the values of its %(name)s placeholders,
-    which are data: names, postcodes, figures, or a ``Listed`` of them."""
+    which are data: names, postcodes, figures, a ``Listed`` of them, a ``Minutes``, or a
+    ``Sentence`` of their own (a chest's name), each worded in the reader's language too."""
 
     msgid: str
     plural: str | None

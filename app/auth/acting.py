@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..audit import AuditEvent, record
 from ..clock import london_date
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..wording import N_, said
 from . import permissions
 from .models import ActingArrangement, User
 
@@ -79,7 +80,10 @@ def record_arrangement(
         )
     if not permissions.can_be_acted_for(actor, member):
         raise ValidationFailed(
-            f"You cannot act for {member.name}: only for members of your organisation.",
+            said(
+                N_("You cannot act for %(name)s: only for members of your organisation."),
+                name=member.name,
+            ),
             fields={"member": N_("Coordinators act only for members of their own organisation.")},
         )
     today = london_date(now)
@@ -139,10 +143,19 @@ def start_acting(
     ):
         raise NotFound(N_("We could not find that arrangement."))
     if arrangement.coordinator_id != actor.id:
-        raise Forbidden(f"{arrangement.member.name} asked {arrangement.coordinator.name}, not you.")
+        raise Forbidden(
+            said(
+                N_("%(member)s asked %(coordinator)s, not you."),
+                member=arrangement.member.name,
+                coordinator=arrangement.coordinator.name,
+            )
+        )
     if not permissions.can_act_for(actor, arrangement.member, arrangement, london_date(now)):
         raise Conflict(
-            f"You can no longer act for {arrangement.member.name}: the arrangement has ended.",
+            said(
+                N_("You can no longer act for %(name)s: the arrangement has ended."),
+                name=arrangement.member.name,
+            ),
             code="arrangement_ended",
         )
     # Acting begins here: the event already names the member acted for.
@@ -252,10 +265,6 @@ def acted_for_log(session: Session, member: User, limit: int = 200) -> list[Audi
             .limit(limit)
         )
     )
-
-
-def N_(text: str) -> str:  # noqa: N802 - gettext's "marked here, translated on the page"
-    return text
 
 
 # What each page a coordinator used for a member did, in the words the member reads.

@@ -24,6 +24,7 @@ from ..errors import Conflict, Forbidden, NotFound, Throttled, ValidationFailed
 from ..language import speaker
 from ..mail import queue_email
 from ..postcodes import InvalidPostcode, normalise_postcode
+from ..wording import N_, said
 from . import permissions
 from .models import (
     DEFAULT_MAX_BALANCE_MINUTES,
@@ -79,11 +80,11 @@ def hash_token(raw: str) -> str:
 def clean_name(raw: str | None, field: str = "name") -> str:
     name = (raw or "").strip()
     if not name:
-        raise ValidationFailed("Enter a name.", fields={field: "Enter a name."})
+        raise ValidationFailed(N_("Enter a name."), fields={field: N_("Enter a name.")})
     if len(name) > 200:
         raise ValidationFailed(
-            "The name must be 200 characters or fewer.",
-            fields={field: "Name must be 200 characters or fewer."},
+            N_("The name must be 200 characters or fewer."),
+            fields={field: N_("Name must be 200 characters or fewer.")},
         )
     # A name goes into email subjects and headers, where a line break breaks the message.
     if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in name):
@@ -127,20 +128,20 @@ def get_member_for(session: Session, actor: User, member_id: int) -> User:
     """The member, if the actor may see them; otherwise NotFound, so existence is not revealed."""
     person = session.get(User, member_id)
     if person is None or not permissions.can_view_member(actor, person):
-        raise NotFound("We could not find that member.")
+        raise NotFound(N_("We could not find that member."))
     return person
 
 
 def get_organisation_for(session: Session, actor: User, organisation_id: int) -> Organisation:
     organisation = session.get(Organisation, organisation_id)
     if organisation is None or not permissions.in_reach(actor, organisation_id):
-        raise NotFound("We could not find that organisation.")
+        raise NotFound(N_("We could not find that organisation."))
     return organisation
 
 
 def require_coordinator(actor: User) -> None:
     if not permissions.is_coordinator(actor):
-        raise Forbidden("Only coordinators can do that.")
+        raise Forbidden(N_("Only coordinators can do that."))
 
 
 # --- organisations and members --------------------------------------------------------------
@@ -191,14 +192,14 @@ def create_organisation(
 ) -> Organisation:
     """Create an organisation with its hours account and community chest. ``actor`` None is the CLI."""
     if not permissions.can_create_organisation(actor):
-        raise Forbidden("Only administrators can create organisations.")
+        raise Forbidden(N_("Only administrators can create organisations."))
     name = clean_name(name)
     _check_limits(min_balance_minutes, max_balance_minutes)
     if session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower())):
         raise Conflict(
-            "An organisation with that name already exists.",
+            N_("An organisation with that name already exists."),
             code="name_taken",
-            fields={"name": "An organisation with that name already exists."},
+            fields={"name": N_("An organisation with that name already exists.")},
         )
     organisation = Organisation(
         name=name, min_balance_minutes=min_balance_minutes, max_balance_minutes=max_balance_minutes
@@ -217,7 +218,7 @@ def _check_limits(min_balance_minutes: int, max_balance_minutes: int) -> None:
     if not 0 <= max_balance_minutes <= LIMIT_MINUTES_BOUND:
         fields["max_balance_minutes"] = "The maximum balance must be between 0 and 1,000 hours."
     if fields:
-        raise ValidationFailed("Check the balance limits.", fields=fields)
+        raise ValidationFailed(N_("Check the balance limits."), fields=fields)
 
 
 MAX_HOURLY_RATE_PENCE = 100_000  # £1,000 an hour: anything above is a typing error
@@ -243,7 +244,7 @@ def update_organisation_settings(
     member already past a new limit simply cannot go further."""
     organisation = get_organisation_for(session, actor, organisation_id)
     if not permissions.can_change_settings(actor, organisation_id):
-        raise Forbidden("Only coordinators can change the organisation's settings.")
+        raise Forbidden(N_("Only coordinators can change the organisation's settings."))
     _check_limits(min_balance_minutes, max_balance_minutes)
     if not 0 <= hourly_rate_pence <= MAX_HOURLY_RATE_PENCE:
         message = "The hourly rate must be between £0 and £1,000."
@@ -320,27 +321,27 @@ def create_member(
     organisation_id = new.organisation_id or (actor.organisation_id if actor else None)
     organisation = session.get(Organisation, organisation_id) if organisation_id else None
     if actor is not None and not permissions.in_reach(actor, organisation_id):
-        raise Forbidden("Coordinators can only add people to their own organisation.")
+        raise Forbidden(N_("Coordinators can only add people to their own organisation."))
     if organisation is None:
         raise ValidationFailed(
-            "Choose an organisation.", fields={"organisation_id": "No such organisation."}
+            N_("Choose an organisation."), fields={"organisation_id": N_("No such organisation.")}
         )
     if new.role not in ROLES:
         raise ValidationFailed(
-            "Choose a role: member, coordinator or admin.",
-            fields={"role": "Choose member, coordinator or admin."},
+            N_("Choose a role: member, coordinator or admin."),
+            fields={"role": N_("Choose member, coordinator or admin.")},
         )
     if not permissions.can_create_role(actor, new.role):
-        raise Forbidden("Only administrators can create administrators.")
+        raise Forbidden(N_("Only administrators can create administrators."))
     name = clean_name(new.name)
     email = clean_email(new.email) if new.email else None
     password = clean_password(new.password) if new.password else None
     postcode = clean_postcode(new.postcode)
     if email and session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(
-            "Someone already has an account with that email address.",
+            N_("Someone already has an account with that email address."),
             code="email_taken",
-            fields={"email": "Someone already has an account with that email address."},
+            fields={"email": N_("Someone already has an account with that email address.")},
         )
     user = User(
         organisation_id=organisation.id,
@@ -375,8 +376,8 @@ def create_member(
 def invite(session: Session, *, user: User, now: datetime, base_url: str, days: int = 14) -> str:
     if not user.email:
         raise ValidationFailed(
-            "This person has no email address to send an invitation to.",
-            fields={"email": "Add an email address first."},
+            N_("This person has no email address to send an invitation to."),
+            fields={"email": N_("Add an email address first.")},
         )
     raw = _issue_user_token(session, user, "invitation", now + timedelta(days=days), now)
     _ = speaker(user.locale).gettext  # in the language the person chose
@@ -414,9 +415,12 @@ def invite_member(
     require_coordinator(actor)
     person = session.get(User, member_id)
     if person is None or not permissions.can_manage(actor, person):
-        raise NotFound("We could not find that member.")
+        raise NotFound(N_("We could not find that member."))
     if person.password_hash is not None:
-        raise Conflict(f"{person.name} has already set a password.", code="already_set_up")
+        raise Conflict(
+            said(N_("%(name)s has already set a password."), name=person.name),
+            code="already_set_up",
+        )
     invite(session, user=person, now=now, base_url=base_url, days=days)
     record(
         session,
@@ -447,7 +451,7 @@ def find_user_token(session: Session, raw: str, purpose: str, now: datetime) -> 
     token = session.scalar(select(UserToken).where(UserToken.token_hash == hash_token(raw or "")))
     if token is None or token.purpose != purpose or token.used_at or token.expires_at < now:
         raise NotFound(
-            "This link has expired or has already been used. Ask for a new one.",
+            N_("This link has expired or has already been used. Ask for a new one."),
             code="link_expired",
         )
     return token
@@ -728,7 +732,7 @@ def revoke_own_token(session: Session, *, actor: User, token_id: int, now: datet
     token is not found, whatever the actor's role."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != actor.id:
-        raise NotFound("We could not find that token.")
+        raise NotFound(N_("We could not find that token."))
     token.revoked_at = token.revoked_at or now
 
 
@@ -736,7 +740,7 @@ def set_locale(session: Session, *, actor: User, locale: str, known) -> User:
     """The language the person reads the product (and their email) in, one of ``known``."""
     if locale not in known:
         raise ValidationFailed(
-            "Choose a language from the list.", fields={"locale": "Choose a language."}
+            N_("Choose a language from the list."), fields={"locale": N_("Choose a language.")}
         )
     actor.locale = locale
     return actor
@@ -747,7 +751,7 @@ def revoke_api_token(session: Session, *, actor: User, token_id: int, now: datet
     if token is None or not (
         token.user_id == actor.id or permissions.can_manage(actor, token.user)
     ):
-        raise NotFound("We could not find that token.")
+        raise NotFound(N_("We could not find that token."))
     token.revoked_at = token.revoked_at or now
 
 
@@ -759,13 +763,13 @@ def audit_trail_query(session: Session, actor: User, member_id: int | None = Non
     given. Coordinators read their organisation's; administrators the whole deployment's (API.md).
     The audit page and ``GET /api/v1/audit`` both use this, so they cannot disagree."""
     if not permissions.is_coordinator(actor):
-        raise Forbidden("Only coordinators and administrators can read the audit trail.")
+        raise Forbidden(N_("Only coordinators and administrators can read the audit trail."))
     statement = select(AuditEvent).order_by(AuditEvent.id.desc())
     if not permissions.can_read_whole_audit(actor):
         statement = statement.where(AuditEvent.organisation_id == actor.organisation_id)
     if member_id is not None:
         person = session.get(User, member_id)
         if person is None or not permissions.can_read_audit(actor, person.organisation_id):
-            raise NotFound("We could not find that member.")
+            raise NotFound(N_("We could not find that member."))
         statement = statement.where(AuditEvent.member_id == person.id)
     return statement

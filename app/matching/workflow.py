@@ -32,6 +32,7 @@ from ..postcodes import district
 from ..timebank import exchanges
 from ..timebank.models import Exchange
 from ..timebank.services import member_account, organisation_account
+from ..wording import N_
 from . import assignment, candidates, engine
 from . import permissions as can
 from .models import LIVE_MATCH_STATUSES, DeclinedPair, Match, MatchCheckIn
@@ -67,7 +68,7 @@ def parties(match: Match) -> tuple[int, int]:
 def get_match_for(session: Session, actor: User, match_id: int, *, lock: bool = False) -> Match:
     match = _lock_match(session, match_id) if lock else session.get(Match, match_id)
     if match is None or not can.can_see_match(actor, match, *parties(match)):
-        raise NotFound("We could not find that match.")
+        raise NotFound(N_("We could not find that match."))
     return match
 
 
@@ -141,14 +142,16 @@ def propose_match(
     the rule's code, and nothing changes."""
     referral = _lock_referral(session, referral_id)
     if referral is None or not can.can_match(actor, referral.organisation_id):
-        raise NotFound("We could not find that referral.")
+        raise NotFound(N_("We could not find that referral."))
     peer = _lock_peer(session, peer_id, referral.organisation_id)
     if peer is None:
-        raise NotFound("We could not find that peer.")
+        raise NotFound(N_("We could not find that peer."))
     if referral.status != "waiting":
         raise Conflict(
-            "This referral is not waiting for a peer: it already has a proposal or a match, "
-            "or it is closed.",
+            N_(
+                "This referral is not waiting for a peer: it already has a proposal or a match, "
+                "or it is closed."
+            ),
             code="referral_not_waiting",
         )
     facts = candidates.referral_facts(session, referral, now)
@@ -201,7 +204,7 @@ def accept_match(session: Session, *, actor: User, match_id: int, now: datetime)
     match = get_match_for(session, actor, match_id, lock=True)
     peer_member_id, _ = parties(match)
     if not can.can_answer_proposal(actor, match, peer_member_id):
-        raise Forbidden("The peer accepts a proposal, or a coordinator for them.")
+        raise Forbidden(N_("The peer accepts a proposal, or a coordinator for them."))
     _require(match, "proposed", doing="accepted")
     match.status = "accepted"
     match.accepted_at = now
@@ -217,7 +220,7 @@ def decline_match(
     goes back to the queue at its original place; the pair is never proposed again."""
     match = get_match_for(session, actor, match_id, lock=True)
     if not can.can_decline(actor, match, *parties(match)):
-        raise Forbidden("The peer declines a proposal, or a coordinator for them.")
+        raise Forbidden(N_("The peer declines a proposal, or a coordinator for them."))
     _require(match, "proposed", "accepted", doing="declined")
     reason = _text(reason, "reason", required=True, label="reason")
     match.status = "declined"
@@ -248,7 +251,7 @@ def introduce_match(
     match = get_match_for(session, actor, match_id, lock=True)
     _, person_member_id = parties(match)
     if not can.can_introduce(actor, match, person_member_id):
-        raise Forbidden("The person agrees to the introduction, or a coordinator for them.")
+        raise Forbidden(N_("The person agrees to the introduction, or a coordinator for them."))
     _require(match, "accepted", doing="introduced")
     match.status = "introduced"
     match.introduced_at = now
@@ -363,7 +366,7 @@ def add_feedback(
     feedback = _text(feedback, "feedback", required=True, label="feedback")
     side = "peer_feedback" if actor.id == peer_member_id else "person_feedback"
     if getattr(match, side):
-        raise Conflict("Feedback from this side is already recorded.", code="feedback_given")
+        raise Conflict(N_("Feedback from this side is already recorded."), code="feedback_given")
     setattr(match, side, feedback)
     _audit(session, actor, "match.feedback", match, now)
     return match
@@ -406,9 +409,11 @@ def record_check_in(
             else "ad_hoc"
         )
     elif kind not in ("2_weeks", "3_months", "ad_hoc"):
-        raise ValidationFailed("Choose when this check-in is for.", fields={"kind": "Unknown."})
+        raise ValidationFailed(
+            N_("Choose when this check-in is for."), fields={"kind": N_("Unknown.")}
+        )
     elif kind != "ad_hoc" and kind in done:
-        raise Conflict("That check-in is already recorded.", code="check_in_recorded")
+        raise Conflict(N_("That check-in is already recorded."), code="check_in_recorded")
     check_in = MatchCheckIn(match_id=match.id, kind=kind, note=note, by_id=actor.id, at=now)
     session.add(check_in)
     session.flush()
@@ -435,12 +440,12 @@ def log_support(
     match = get_match_for(session, actor, match_id, lock=True)
     peer_member_id, _ = parties(match)
     if not can.can_log_support(actor, match, peer_member_id):
-        raise Forbidden("The peer records the time they gave, or a coordinator.")
+        raise Forbidden(N_("The peer records the time they gave, or a coordinator."))
     _require(match, "introduced", doing="given time on")
     if occurred_on is not None and occurred_on < london_date(match.introduced_at):
         raise ValidationFailed(
-            "Peer support on this match started on the day of the introduction.",
-            fields={"occurred_on": "The date must be on or after the introduction."},
+            N_("Peer support on this match started on the day of the introduction."),
+            fields={"occurred_on": N_("The date must be on or after the introduction.")},
         )
     exchange = exchanges.record_exchange(
         session,
@@ -650,7 +655,7 @@ def plan_batch(session: Session, actor: User, *, now: datetime) -> BatchPlan:
     """The optimum assignment of the organisation's waiting referrals to its peers' spare places,
     over each referral's top candidates (every hard rule holds on every edge)."""
     if not can.can_match(actor, actor.organisation_id):
-        raise Forbidden("Only coordinators can match the queue.")
+        raise Forbidden(N_("Only coordinators can match the queue."))
     organisation_id = actor.organisation_id
     referrals = candidates.waiting_referrals(session, organisation_id, now)
     pool = candidates.batch_pool(session, organisation_id)

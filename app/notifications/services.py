@@ -202,7 +202,7 @@ def mark_read(
     """Only the recipient marks their own; anyone else's is simply not found."""
     notification = session.get(Notification, notification_id)
     if notification is None or notification.recipient_id != actor.id:
-        raise NotFound("We could not find that notification.")
+        raise NotFound(N_("We could not find that notification."))
     if notification.read_at is None:
         notification.read_at = now
     return notification
@@ -227,7 +227,7 @@ def waiting_for(
     # Reminders name plan reviews and referrals: special category data, so the health-data
     # rule (the person's own organisation's coordinators), and the look is audited.
     if person is None or not coordinates_health_data(actor, person.organisation_id):
-        raise NotFound("We could not find that member.")
+        raise NotFound(N_("We could not find that member."))
     audit.record(
         session,
         actor=actor,

@@ -19,10 +19,11 @@ from ..auth.models import User
 from ..auth.permissions import can_add_condition, can_record_health_data, can_see_health_data
 from ..auth.services import forget_person
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..wording import N_
 from .models import Condition, HealthDataConsent, MemberCondition
 
 PURPOSE = "peer_support"
-CONSENT_MESSAGE = (
+CONSENT_MESSAGE = N_(
     "Confirm that the person gave explicit consent to use their health conditions for peer support."
 )
 
@@ -30,7 +31,7 @@ CONSENT_MESSAGE = (
 def get_person_for_health_data(session: Session, actor: User, member_id: int) -> User:
     person = session.get(User, member_id)
     if person is None or not can_see_health_data(actor, person):
-        raise NotFound("We could not find that member.")
+        raise NotFound(N_("We could not find that member."))
     return person
 
 
@@ -47,7 +48,7 @@ def known_codes(
     unknown = [code for code in wanted if code not in found]
     if unknown:
         raise ValidationFailed(
-            "Some conditions are not in the list.",
+            N_("Some conditions are not in the list."),
             fields={field: f"Unknown condition codes: {', '.join(unknown[:10])}."},
         )
     return wanted
@@ -57,7 +58,7 @@ def add_condition(
     session: Session, *, actor: User, code: str, name: str, group: str, now: datetime
 ) -> Condition:
     if not can_add_condition(actor):
-        raise Forbidden("Only administrators can add conditions.")
+        raise Forbidden(N_("Only administrators can add conditions."))
     code = (code or "").strip().lower()
     name, group = (name or "").strip(), (group or "").strip()
     errors = {}
@@ -70,14 +71,14 @@ def add_condition(
     if not group or len(group) > 60:
         errors["group"] = "Enter a group of up to 60 characters, like Neurological."
     if errors:
-        raise ValidationFailed("Check the condition.", fields=errors)
+        raise ValidationFailed(N_("Check the condition."), fields=errors)
     if session.get(Condition, code) or session.scalar(
         select(Condition.code).where(func.lower(Condition.name) == name.lower())
     ):
         raise Conflict(
-            "That condition is already in the list.",
+            N_("That condition is already in the list."),
             code="condition_exists",
-            fields={"code": "Already listed."},
+            fields={"code": N_("Already listed.")},
         )
     condition = Condition(code=code, name=name, group=group, added_by_id=actor.id, created_at=now)
     session.add(condition)
@@ -119,7 +120,7 @@ def record_conditions(
     codes = known_codes(session, codes, field)
     require_consent(codes, consent_given)
     if not can_record_health_data(actor, person):
-        raise Forbidden("Only the person's coordinator can record health conditions.")
+        raise Forbidden(N_("Only the person's coordinator can record health conditions."))
     if not codes and not replace:
         return []
     consent = None
@@ -178,7 +179,7 @@ def conditions_of(
 ) -> list[Condition]:
     """The person's conditions, for someone allowed to see them. The view is audited."""
     if not can_see_health_data(actor, person):
-        raise NotFound("We could not find that member.")
+        raise NotFound(N_("We could not find that member."))
     audit.record(
         session,
         actor=actor,
@@ -214,7 +215,7 @@ def withdraw_consent(session: Session, *, actor: User, member_id: int, now: date
     Returns how many were removed."""
     person = session.get(User, member_id)
     if person is None or not can_see_health_data(actor, person):
-        raise NotFound("We could not find that member.")
+        raise NotFound(N_("We could not find that member."))
     removed = session.execute(
         delete(MemberCondition).where(MemberCondition.member_id == person.id)
     ).rowcount

@@ -12,8 +12,12 @@ from flask_login import current_user, login_required
 from ..clock import utcnow
 from ..extensions import db
 from ..i18n import N_, translated
+from ..notifications.services import KINDS as NOTIFICATION_KINDS
 from ..pages import attempt, commit
-from ..templating import format_date
+from ..peers.forms import GIVE_AND_GET_LABELS, MANAGEMENT_LABELS, SUPPORT_KIND_LABELS
+from ..peers.views.common import AUDIT_ACTIONS, AUDIT_OBJECTS, PLAN_STATUSES, REFERRAL_STATUSES
+from ..templating import category_name, condition_name, format_date
+from ..timebank.views import STATUSES as EXCHANGE_STATUSES
 from . import services
 from .forms import EraseForm
 from .permissions import can_erase, can_export
@@ -119,13 +123,53 @@ def export_label(key: str) -> str:
     return translated(label) if label else key.replace("_", " ").capitalize()
 
 
-# Fields whose values are words of the product's own (a role's name), not what people wrote.
-TRANSLATED_VALUES = {"role"}
+# Fields whose values are words of the product's own (a role's name, a note the product wrote),
+# not what people wrote: shown through translated(), which leaves anything else as it is.
+TRANSLATED_VALUES = {"role", "notes"}
+
+
+def _words(table: dict) -> object:
+    """A code's words from one of the pages' tables ((words, tag) or words), as the page says it."""
+
+    def say(code: str) -> str:
+        words = table.get(code)
+        if words is None:
+            return code
+        return str(translated(words[0] if isinstance(words, tuple) else str(words)))
+
+    return say
+
+
+# The codes a section holds (statuses, kinds, audit actions) in words; the JSON keeps the codes.
+CODE_WORDS = {
+    ("exchanges", "status"): _words(EXCHANGE_STATUSES),
+    ("exchanges", "category"): category_name,
+    ("listings", "category"): category_name,
+    ("listings", "kind"): _words({"offer": N_("Offer"), "request": N_("Request")}),
+    ("notifications", "kind"): _words(
+        {code: kind.label for code, kind in NOTIFICATION_KINDS.items()}
+    ),
+    ("conditions", "code"): condition_name,
+    ("conditions", "relationship"): _words(
+        {"own": N_("Their own"), "carer": N_("As a family carer")}
+    ),
+    ("consents", "purpose"): _words({"peer_support": N_("Peer support")}),
+    ("plans", "status"): _words(PLAN_STATUSES),
+    ("plans", "management"): _words(MANAGEMENT_LABELS),
+    ("plan_supports", "kind"): _words(SUPPORT_KIND_LABELS),
+    ("plan_supports", "type"): _words(GIVE_AND_GET_LABELS),
+    ("referrals", "status"): _words(REFERRAL_STATUSES),
+    ("audit", "action"): _words(AUDIT_ACTIONS),
+    ("audit", "object_type"): _words(AUDIT_OBJECTS),
+}
 
 
 @bp.app_template_filter("export_value")
-def export_value(value, key: str | None = None) -> str:
-    if key in TRANSLATED_VALUES and isinstance(value, str):
+def export_value(value, key: str | None = None, section: str | None = None) -> str:
+    words = CODE_WORDS.get((section, key))
+    if words is not None and isinstance(value, str) and value:
+        return words(value)
+    if key in TRANSLATED_VALUES and isinstance(value, str) and value:
         return translated(value)
     if value is None or value == "" or value == []:
         return _("None")

@@ -136,10 +136,14 @@ def parse_period(raw_from: Any, raw_to: Any) -> Period:
 def month_period(month: str) -> Period:
     """``2026-03`` → 1 to 31 March 2026."""
     if not isinstance(month, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", month):
-        raise ValidationFailed("Give the month as YYYY-MM.", fields={"month": "Use YYYY-MM."})
+        raise ValidationFailed(
+            N_("Give the month as YYYY-MM."), fields={"month": N_("Use YYYY-MM.")}
+        )
     year, number = int(month[:4]), int(month[5:])
     if not (1 <= number <= 12 and EARLIEST_YEAR <= year <= LATEST_YEAR):
-        raise ValidationFailed("Give the month as YYYY-MM.", fields={"month": "Use YYYY-MM."})
+        raise ValidationFailed(
+            N_("Give the month as YYYY-MM."), fields={"month": N_("Use YYYY-MM.")}
+        )
     first = date(year, number, 1)
     following = date(year + 1, 1, 1) if number == 12 else date(year, number + 1, 1)
     return Period(first, following - timedelta(days=1))

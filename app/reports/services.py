@@ -96,7 +96,8 @@ def disclosed_report(
 ) -> dict[str, Any]:
     if disclosure not in dc.DISCLOSURES:
         raise ValidationFailed(
-            "Choose coordinator or published.", fields={"disclosure": "Choose a disclosure."}
+            N_("Choose coordinator or published."),
+            fields={"disclosure": N_("Choose a disclosure.")},
         )
     exact = compute_contribution(session, organisation, period, breakdowns=breakdowns)
     body = dc.disclose(exact.as_dict(), disclosure)
@@ -134,7 +135,8 @@ def take_monthly_snapshot(
     period = month_period(key)
     if london_date(now) <= period.end:
         raise ValidationFailed(
-            "A month is kept once it has ended.", fields={"month": "Choose a month that has ended."}
+            N_("A month is kept once it has ended."),
+            fields={"month": N_("Choose a month that has ended.")},
         )
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:

@@ -279,14 +279,16 @@ def pounds(pence) -> str:
     return f"£{pence // 100:,}.{pence % 100:02d}"
 
 
-def bars(rows: list[dict], label_key: str, value_key: str) -> list[dict]:
-    """Rows for the SVG chart: each bar's share of the largest shown value, in whole per cent."""
+def bars(rows: list[dict], label_key: str, value_key: str, name=None) -> list[dict]:
+    """Rows for the SVG chart: each bar's share of the largest shown value, in whole per cent;
+    ``name`` words a row's ``label_key`` (a category's code in the page's language)."""
     largest = max((r[value_key] for r in rows if _shown(r[value_key])), default=0)
     out = []
     for row in rows:
         value = row[value_key]
         share = round(100 * value / largest) if _shown(value) and largest else 0
-        out.append({"label": row.get("name") or row[label_key], "value": value, "share": share})
+        label = name(row[label_key]) if name else row.get("name") or row[label_key]
+        out.append({"label": label, "value": value, "share": share})
     return out
 
 

@@ -14,6 +14,7 @@ from ..audit import AuditEvent
 from ..auth.models import Organisation, User
 from ..auth.permissions import COORDINATING_ROLES, can_see_coordinator_activity
 from ..errors import Forbidden
+from ..wording import N_
 from .models import Account, Exchange, LedgerTransaction, Leg
 from .permissions import NEW_MEMBER_DAYS
 
@@ -56,7 +57,7 @@ def coordinator_activity(
     """Every coordinator's activity over the last ``days`` days, busiest creditor first, and the
     latest of their actions. The page and ``GET /api/v1/coordinator-activity`` both show it."""
     if not can_see_coordinator_activity(actor):
-        raise Forbidden("Only administrators can see what every coordinator did.")
+        raise Forbidden(N_("Only administrators can see what every coordinator did."))
     since = now - timedelta(days=days)
     coordinators = session.execute(
         select(User.id, User.name, Organisation.name)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from ..wording import N_, Minutes, said
+
 MIN_MINUTES = 1
 MAX_MINUTES = 24 * 60
 MAX_TEXT = 40  # "1 hour and 30 minutes" is 21; anything far longer is not a time
@@ -29,18 +31,20 @@ def parse_duration(
     as 30 hours rather than 30 minutes."""
     raw = (text or "").strip().lower()
     if len(raw) > MAX_TEXT:
-        raise InvalidDuration("Enter how long it took in a few characters, like 1h 30m.")
+        raise InvalidDuration(N_("Enter how long it took in a few characters, like 1h 30m."))
     if not raw:
-        raise InvalidDuration("Enter how long it took, like 1h 30m or 90 minutes.")
+        raise InvalidDuration(N_("Enter how long it took, like 1h 30m or 90 minutes."))
     minutes = _parse(raw, bare_numbers_are_hours)
     if minutes is None:
-        raise InvalidDuration("Enter how long it took, like 1.5, 1h 30m or 90 minutes.")
+        raise InvalidDuration(N_("Enter how long it took, like 1.5, 1h 30m or 90 minutes."))
     if minutes < MIN_MINUTES:
-        raise InvalidDuration("The time must be at least 1 minute.")
+        raise InvalidDuration(N_("The time must be at least 1 minute."))
     if minutes > max_minutes:
         if max_minutes == MAX_MINUTES:
-            raise InvalidDuration("The time must be 24 hours (1,440 minutes) or less.")
-        raise InvalidDuration(f"The time must be {describe_minutes(max_minutes)} or less.")
+            raise InvalidDuration(N_("The time must be 24 hours (1,440 minutes) or less."))
+        raise InvalidDuration(
+            said(N_("The time must be %(amount)s or less."), amount=describe_minutes(max_minutes))
+        )
     return minutes
 
 
@@ -68,7 +72,7 @@ def _decimal(text: str) -> Decimal:
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the patterns only pass digits
-        raise InvalidDuration("Enter a number.") from None
+        raise InvalidDuration(N_("Enter a number.")) from None
 
 
 def _whole(minutes: Decimal) -> int | None:
@@ -78,8 +82,13 @@ def _whole(minutes: Decimal) -> int | None:
     return int(minutes)
 
 
-def describe_minutes(minutes: int | None) -> str:
-    """90 → "1 hour 30 minutes"; -30 → "minus 30 minutes"; None → "no limit"."""
+def describe_minutes(minutes: int | None) -> Minutes:
+    """90 → "1 hour 30 minutes"; -30 → "minus 30 minutes"; None → "no limit". In English (the
+    API's words); a page shows it in its own language (``Minutes`` keeps the figure)."""
+    return Minutes(_english_minutes(minutes), minutes)
+
+
+def _english_minutes(minutes: int | None) -> str:
     if minutes is None:
         return "no limit"
     sign = "minus " if minutes < 0 else ""

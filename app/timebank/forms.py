@@ -6,7 +6,6 @@ list); the services in ``exchanges`` and ``listings`` own every rule about what 
 
 from __future__ import annotations
 
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
@@ -15,11 +14,11 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation, V
 from ..errors import DomainError
 from ..forms import DateInputField
 from ..i18n import translated
-from .categories import CATEGORIES
+from ..templating import category_choices
+from ..wording import Sentence
 from .durations import InvalidDuration, parse_duration
 from .exchanges import GIFT_MAX_MINUTES
 
-CATEGORY_CHOICES = [("", _l("Choose a category")), *CATEGORIES.items()]
 MAX_TEXT = 2000
 
 
@@ -62,7 +61,7 @@ class DurationField(StringField):
         try:
             self.minutes = parse_duration(self.data or "", **options)
         except InvalidDuration as error:
-            raise StopValidation(translated(str(error))) from None
+            raise StopValidation(translated(error.args[0])) from None
 
 
 # --- exchanges ----------------------------------------------------------------------------------
@@ -86,11 +85,16 @@ _provider = _party_field(_l("Who gave the time?"), _l("Choose who gave the time.
 _receiver = _party_field(_l("Who received the time?"), _l("Choose who received the time."))
 
 
+def _with_categories(form: FlaskForm, first) -> None:
+    """The category list in the page's language, built for each request (names are data)."""
+    form.category.choices = [("", first), *category_choices()]
+
+
 class _ExchangeDetails(FlaskForm):
     minutes = DurationField(_l("How long"))
     category = ChoiceField(
         _l("Category"),
-        choices=CATEGORY_CHOICES,
+        choices=[],
         validators=[DataRequired(_l("Choose a category."))],
         invalid_choice_message=_l("Choose a category from the list."),
         default="",
@@ -106,6 +110,10 @@ class _ExchangeDetails(FlaskForm):
             Length(max=MAX_TEXT, message=_l("The description must be 2,000 characters or fewer.")),
         ],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _with_categories(self, _l("Choose a category"))
 
 
 class MemberExchangeForm(_ExchangeDetails):
@@ -146,7 +154,7 @@ class ListingForm(FlaskForm):
     )
     category = ChoiceField(
         _l("Category"),
-        choices=CATEGORY_CHOICES,
+        choices=[],
         validators=[DataRequired(_l("Choose a category."))],
         invalid_choice_message=_l("Choose a category from the list."),
         default="",
@@ -165,6 +173,10 @@ class ListingForm(FlaskForm):
             Length(max=200, message=_l("Availability must be 200 characters or fewer.")),
         ],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _with_categories(self, _l("Choose a category"))
 
 
 class ListingSearchForm(FlaskForm):
@@ -185,7 +197,7 @@ class ListingSearchForm(FlaskForm):
     )
     category = ChoiceField(
         _l("Category"),
-        choices=[("", _l("Any category")), *CATEGORIES.items()],
+        choices=[],
         default="",
         invalid_choice_message=_l("Choose a category from the list."),
     )
@@ -193,6 +205,10 @@ class ListingSearchForm(FlaskForm):
         _l("Words to look for"),
         validators=[Optional(), Length(max=100, message=_l("Use 100 characters or fewer."))],
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _with_categories(self, _l("Any category"))
 
 
 # --- the directory and the community chest ------------------------------------------------------
@@ -233,7 +249,7 @@ def error_message(error: DomainError) -> str:
     (``ledger.worded``), else its message as marked with ``N_`` where it was written."""
     template = getattr(error, "template", None)
     if template:
-        return gettext(template, **error.values)
+        return translated(Sentence(template, error.values))
     return translated(error.message)
 
 

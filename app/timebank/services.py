@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..auth.models import Organisation, User
 from ..auth.services import subscribe
 from ..errors import NotFound
+from ..wording import N_, Sentence, said
 from .models import Account
 
 
@@ -58,7 +59,7 @@ def limits_for(account: Account) -> Limits:
 def member_account(session: Session, user: User) -> Account:
     account = session.scalar(select(Account).where(Account.user_id == user.id))
     if account is None:
-        raise NotFound("This person has no hours account.")
+        raise NotFound(N_("This person has no hours account."))
     return account
 
 
@@ -69,16 +70,20 @@ def organisation_account(
         select(Account).where(Account.organisation_id == organisation_id, Account.kind == kind)
     )
     if account is None:
-        raise NotFound("This organisation has no hours account.")
+        raise NotFound(N_("This organisation has no hours account."))
     return account
 
 
 def account_name(account: Account) -> str:
-    """Who holds the account, in words."""
+    """Who holds the account, in words: English (the API's), a ``Sentence`` that a page words in
+    its own language with ``translated``."""
     if account.kind == "member":
-        return account.user.name if account.user else "A member"
+        return account.user.name if account.user else Sentence(N_("A member"))
     if account.kind == "chest":
-        return f"{account.organisation.name} community chest"
+        return said(N_("%(organisation)s community chest"), organisation=account.organisation.name)
     if account.kind == "clearing":
-        return f"{account.organisation.name} clearing account for a partner"
+        return said(
+            N_("%(organisation)s clearing account for a partner"),
+            organisation=account.organisation.name,
+        )
     return account.organisation.name

@@ -38,7 +38,7 @@ from ..i18n import N_, translated
 from ..pages import attempt, commit
 from ..postcodes import district
 from ..printing import pdf_download
-from ..templating import category_name, format_date
+from ..templating import category_name, format_date, format_minutes
 from . import activity, exchanges, listings, permissions, services
 from .durations import describe_minutes
 from .forms import (
@@ -122,7 +122,7 @@ def coordinator_activity():
 @bp.context_processor
 def timebank_helpers():
     return {
-        "account_name": services.account_name,
+        "account_name": lambda account: translated(services.account_name(account)),
         "awaiting_party": awaiting_party,
         "category_name": category_name,
         "movements": {kind: translated(words) for kind, words in MOVEMENTS.items()},
@@ -493,7 +493,7 @@ def exchange_new():
 
 def _recorded_message(exchange: Exchange) -> str:
     # A flash message travels in the session cookie: the time, never the people's names.
-    time = describe_minutes(exchange.minutes)
+    time = format_minutes(exchange.minutes)
     if exchange.status == "confirmed":
         return _("The exchange is recorded and confirmed: %(time)s.", time=time)
     waiting = awaiting_party(exchange)
@@ -681,7 +681,7 @@ def chest_donate():
             flash(
                 _(
                     "Thank you. You gave %(time)s to the community chest.",
-                    time=describe_minutes(form.minutes.minutes),
+                    time=format_minutes(form.minutes.minutes),
                 ),
                 "success",
             )
@@ -718,7 +718,7 @@ def chest_grant():
             flash(
                 _(
                     "%(time)s granted from the community chest.",
-                    time=describe_minutes(form.minutes.minutes),
+                    time=format_minutes(form.minutes.minutes),
                 ),
                 "success",
             )

@@ -20,6 +20,7 @@ from ...forms import id_arg, page_arg
 from ...i18n import N_, translated
 from ...pages import FORM_ERRORS, commit
 from ...postcodes import district
+from ...templating import condition_group, condition_name
 from .. import conditions
 from ..conditions import CONSENT_MESSAGE
 from ..forms import (
@@ -153,7 +154,6 @@ def peers_helpers():
     return {
         "audit_actions": AUDIT_ACTIONS,
         "audit_objects": AUDIT_OBJECTS,
-        # In Urdu once conditions.py marks it (N_); until then as written.
         "consent_message": translated(CONSENT_MESSAGE),
         "gender_hint": GENDER_HINT,
         "give_and_get_hints": GIVE_AND_GET_HINTS,
@@ -254,14 +254,14 @@ def with_conditions(form, *names: str) -> None:
     """The taxonomy as choices, and grouped for the checkboxes (one fieldset a group)."""
     taxonomy = conditions.all_conditions(db.session)
     groups = [
-        (group, [(c.code, c.name) for c in items])
+        (condition_group(group), [(c.code, condition_name(c)) for c in items])
         for group, items in groupby(taxonomy, key=attrgetter("group"))
     ]
     for name in names:
-        form[name].choices = [(c.code, c.name) for c in taxonomy]
+        form[name].choices = [(c.code, condition_name(c)) for c in taxonomy]
         form[name].groups = groups
 
 
 def condition_names(member_id: int, relationship_kind: str) -> list[str]:
     rows = conditions.condition_rows(db.session, [member_id], relationship_kind)
-    return [c.name for c in rows.get(member_id, [])]
+    return [condition_name(c) for c in rows.get(member_id, [])]
