@@ -106,6 +106,14 @@ def _worded(value: object) -> object:
     return value
 
 
+def lang_of(locale: str | None) -> str | None:
+    """The ``lang`` attribute for text stored in ``locale`` (None: the source language) when it
+    is not the page's language, else None: a screen reader then reads it in its own voice, and
+    WCAG's "language of parts" holds."""
+    language = LANGUAGES.get(locale or SOURCE_LOCALE, LANGUAGES[SOURCE_LOCALE])
+    return None if language == current_language() else language.tag
+
+
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "marked, translated later"
     return text
 
@@ -121,10 +129,14 @@ def register_languages(app: Flask) -> None:
         so a request never reuses another's (the test client shares one app context)."""
         refresh()
 
+    # Also a filter, for a list of stored words: ``themes|map("translated")|join(", ")``.
+    app.add_template_filter(translated, "translated")
+
     @app.context_processor
     def language_helpers():
         return {
             "current_language": current_language,
             "languages": LANGUAGES,
             "translated": translated,
+            "lang_of": lang_of,
         }

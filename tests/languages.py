@@ -34,6 +34,16 @@ def english_pieces() -> tuple[re.Pattern, ...]:
     """Every fixed piece of English the catalogue translates, as a whole-word pattern: each msgid
     split at its placeholders and markup."""
     pieces = set()
+    # Terms the translations keep as they are ("DBS", "NHS"): not English left where they show.
+    kept = re.sub(
+        r"%\(\w+\)s|<[^>]+>",
+        " ",
+        " ".join(
+            " ".join(m.string) if isinstance(m.string, tuple | list) else m.string or ""
+            for m in urdu_catalogue()
+            if m.id
+        ),
+    )
     for message in urdu_catalogue():
         if message.id and isinstance(message.id, str):
             parts = re.split(r"%\(\w+\)s", re.sub(r"<[^>]+>", "", message.id))
@@ -52,7 +62,9 @@ def english_pieces() -> tuple[re.Pattern, ...]:
                 # a word people type ("the community kitchen"): the sentence around it is checked.
                 if re.fullmatch(r"[a-z]+", piece):
                     continue
-                if re.search(r"[A-Za-z]{2}", piece):
+                if re.search(r"[A-Za-z]{2}", piece) and not re.search(
+                    rf"(?<![\w-]){re.escape(piece)}(?![\w-])", kept
+                ):
                     pieces.add(piece)
     return tuple(re.compile(rf"(?<![\w-]){re.escape(piece)}(?![\w-])") for piece in sorted(pieces))
 
@@ -60,3 +72,14 @@ def english_pieces() -> tuple[re.Pattern, ...]:
 def english_left(text: str) -> list[str]:
     """The catalogue's English pieces found in a page's visible text."""
     return [pattern.pattern for pattern in english_pieces() if pattern.search(text)]
+
+
+def visible_text(html: str) -> str:
+    """A page's text and its labels (aria-label, title, alt, placeholder) as a reader meets them,
+    leaving out text marked as written in another language (``lang``, as the inbox marks a
+    message sent in English): that is the language of a part, not English left untranslated."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<(\w+)\b[^>]*\slang="(?!ur")[^"]*"[^>]*>.*?</\1>', " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", html)
+    labels = re.findall(r'(?:aria-label|title|alt|placeholder)="([^"]*)"', html)
+    return " ".join([text, *labels])

@@ -24,6 +24,9 @@ class Notification(db.Model):
     link: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    # The language ``text`` was written in: the recipient's when it was sent (None: English, the
+    # source language). A page in another language marks the text with it (``lang``).
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     __table_args__ = (
         # The header's unread count and the inbox page both read by recipient, unread first.

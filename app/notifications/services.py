@@ -154,7 +154,12 @@ def notify(
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1] + "…"
     notification = Notification(
-        recipient_id=recipient.id, kind=kind, text=text, link=link, created_at=now
+        recipient_id=recipient.id,
+        kind=kind,
+        text=text,
+        link=link,
+        created_at=now,
+        locale=speaker(recipient.locale).locale,
     )
     session.add(notification)
     if recipient.email and preference_for(session, recipient, kind).email:

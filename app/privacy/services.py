@@ -24,6 +24,7 @@ from ..auth.permissions import can_view_member
 from ..auth.services import forget_person
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..i18n import N_
+from ..language import SOURCE_LOCALE
 from ..mail import OutboxEmail
 from ..matching.models import Match, MatchCheckIn
 from ..notifications.models import Notification, NotificationPreference
@@ -213,6 +214,7 @@ def export_person(session: Session, *, actor: User, member_id: int, now: datetim
                     "id": n.id,
                     "kind": n.kind,
                     "text": n.text,
+                    "language": n.locale or SOURCE_LOCALE,
                     "created_at": n.created_at,
                     "read": n.read_at is not None,
                 }

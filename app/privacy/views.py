@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from ..clock import utcnow
 from ..extensions import db
-from ..i18n import N_, translated
+from ..i18n import LANGUAGES, N_, translated
 from ..notifications.services import KINDS as NOTIFICATION_KINDS
 from ..pages import attempt, commit
 from ..peers.forms import GIVE_AND_GET_LABELS, MANAGEMENT_LABELS, SUPPORT_KIND_LABELS
@@ -81,6 +81,7 @@ EXPORT_LABELS = {
     "support_types": N_("Support types"),
     "modes": N_("Modes"),
     "languages": N_("Languages"),
+    "language": N_("Written in"),
     "references_checked_on": N_("References checked on"),
     "dbs_checked_on": N_("DBS checked on"),
     "training_completed_on": N_("Training completed on"),
@@ -161,6 +162,8 @@ CODE_WORDS = {
     ("referrals", "status"): _words(REFERRAL_STATUSES),
     ("audit", "action"): _words(AUDIT_ACTIONS),
     ("audit", "object_type"): _words(AUDIT_OBJECTS),
+    # A language by its own name, as the switcher shows it ("English", "اردو").
+    ("notifications", "language"): lambda code: LANGUAGES[code].name if code in LANGUAGES else code,
 }
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import re
 
 import pytest
 
@@ -24,23 +23,16 @@ from tests.factories import (
     UserTokenFactory,
 )
 from tests.helpers import sign_in
-from tests.languages import english_left
+from tests.languages import english_left, visible_text
 
 URDU = {"Accept-Language": "ur"}
 RTL = '<html lang="ur" dir="rtl"'
 
 
-def _visible_text(html: str) -> str:
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    text = re.sub(r"<[^>]+>", " ", html)
-    labels = re.findall(r'(?:aria-label|title|alt|placeholder)="([^"]*)"', html)
-    return " ".join([text, *labels])
-
-
 def assert_in_urdu(response, *urdu: str) -> str:
     html = response.get_data(as_text=True)
     assert RTL in html
-    text = _visible_text(html)
+    text = visible_text(html)
     left = english_left(text)
     assert not left, f"English left untranslated: {left}"
     for words in urdu:
@@ -155,3 +147,33 @@ def test_every_field_the_export_shows_has_words():
                     keys |= {key.value for key in inner.keys if isinstance(key, ast.Constant)}
     assert {"balance_minutes", "their_feedback", "relationship", "show_district"} <= keys
     assert keys <= set(EXPORT_LABELS), sorted(keys - set(EXPORT_LABELS))
+
+
+def test_a_message_keeps_the_language_it_was_sent_in_and_says_so(client, session, organisation):
+    """Inbox text is written once, in the recipient's language when it is sent; a page in another
+    language marks it with its own ``lang`` (WCAG 3.1.2, language of parts)."""
+    from app.clock import utcnow
+    from app.notifications.services import notify
+
+    member = UserFactory(organisation=organisation, locale=None)
+    speaker = UserFactory(organisation=organisation, locale="ur")
+    notify(
+        session,
+        recipient=member,
+        kind="exchange_pending",
+        text="Tea with Joe",
+        now=utcnow(),
+        link="/exchanges",
+    )
+    notify(session, recipient=speaker, kind="exchange_pending", text="چائے", now=utcnow())
+    session.flush()
+    sign_in(client, member)
+    english = client.get("/inbox").get_data(as_text=True)
+    assert '<p class="govuk-body govuk-!-margin-bottom-1">Tea with Joe</p>' in english
+    urdu = client.get("/inbox", headers=URDU).get_data(as_text=True)
+    assert '<p class="govuk-body govuk-!-margin-bottom-1" lang="en-GB">Tea with Joe</p>' in urdu
+    assert '<span lang="en-GB">Tea with Joe</span>' in urdu  # the link's hidden words too
+    client.post("/sign-out")
+    sign_in(client, speaker)  # her own language is Urdu: her message needs no mark
+    hers = client.get("/inbox").get_data(as_text=True)
+    assert '<p class="govuk-body govuk-!-margin-bottom-1">چائے</p>' in hers
