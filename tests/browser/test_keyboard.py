@@ -393,6 +393,8 @@ def test_peer_logs_support_time_and_the_person_confirms_it_with_the_keyboard_alo
     )
     # The peer cannot confirm their own time.
     expect(page.get_by_role("button", name=re.compile(r"^Confirm"))).to_have_count(0)
+    page.goto("/hours")  # pending time is not yet in her hours
+    expect(page.get_by_role("rowheader", name="Went to the pharmacy together")).to_have_count(0)
 
     # Chloe, the person supported, confirms exactly that time from her match page.
     page = new_page("chloe@example.org")
@@ -414,10 +416,13 @@ def test_peer_logs_support_time_and_the_person_confirms_it_with_the_keyboard_alo
     )
     expect(page.get_by_role("button", name=f"Confirm 50 minutes on {day_text}")).to_have_count(0)
 
-    # Grace's hours show the confirmed time.
+    # Only now do Grace's hours move: 50 minutes in, from the organisation.
     page = new_page("grace@example.org")
     page.goto("/hours")
-    expect(page.locator("main")).to_contain_text("Went to the pharmacy together")
+    movement = page.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name="Went to the pharmacy together")
+    )
+    expect(movement.get_by_role("cell").nth(2)).to_have_text("50 minutes")
 
 
 def tab_to_role(page: Page, role: str, name: str | re.Pattern):
