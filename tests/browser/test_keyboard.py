@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.clock import london_date, utcnow
 from app.demo import DEMO_PASSWORD
 from tests.browser.checks import (
     assert_axe_clean,
@@ -20,7 +22,7 @@ from tests.browser.checks import (
     describe,
     focused_element,
 )
-from tests.browser.pages import COORDINATOR
+from tests.browser.pages import COORDINATOR, MEMBER
 
 pytestmark = pytest.mark.browser
 
@@ -356,3 +358,145 @@ def test_members_of_partner_organisations_exchange_with_the_keyboard_alone(new_p
     expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
     page.goto("/hours")
     expect(page.locator("main")).to_contain_text("A hot meal across town")
+
+
+def test_peer_logs_support_time_and_the_person_confirms_it_with_the_keyboard_alone(new_page):
+    # Grace, introduced to Chloe (match 1), records yesterday's time on the match page.
+    day = london_date(utcnow()) - timedelta(days=1)  # after the introduction, never in the future
+    day_text = f"{day.day} {day:%B %Y}"
+    page = new_page("grace@example.org")
+    page.goto("/matches/1")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Supporting Chloe Evans")
+    tab_to(page, id="minutes")
+    page.keyboard.type("50")
+    tab_to(page, id="occurred_on")  # the day box; month and year follow
+    page.keyboard.type(str(day.day))
+    tab_to(page, id="occurred_on-month")
+    page.keyboard.type(str(day.month))
+    tab_to(page, id="occurred_on-year")
+    page.keyboard.type(str(day.year))
+    tab_to(page, id="description")
+    page.keyboard.type("Went to the pharmacy together")
+    tab_to(page, name="Record the time")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/matches/1$"))
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Peer-support time recorded."
+    )
+    logged = (
+        page.get_by_role("table", name="Time given")
+        .get_by_role("row")
+        .filter(has_text="Went to the pharmacy together")
+    )
+    expect(logged.get_by_role("cell")).to_have_text(
+        [day_text, "Went to the pharmacy together", "50", "Pending"]
+    )
+    # The peer cannot confirm their own time.
+    expect(page.get_by_role("button", name=re.compile(r"^Confirm"))).to_have_count(0)
+    page.goto("/hours")  # pending time is not yet in her hours
+    expect(page.get_by_role("rowheader", name="Went to the pharmacy together")).to_have_count(0)
+
+    # Chloe, the person supported, confirms exactly that time from her match page.
+    page = new_page("chloe@example.org")
+    page.goto("/matches/1")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your peer, Grace Taylor")
+    tab_to(page, name=f"Confirm 50 minutes on {day_text}")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/matches/1$"))
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Confirmed: the peer earns the hours from the organisation."
+    )
+    confirmed = (
+        page.get_by_role("table", name="Time given")
+        .get_by_role("row")
+        .filter(has_text="Went to the pharmacy together")
+    )
+    expect(confirmed.get_by_role("cell")).to_have_text(
+        [day_text, "Went to the pharmacy together", "50", "Confirmed"]
+    )
+    expect(page.get_by_role("button", name=f"Confirm 50 minutes on {day_text}")).to_have_count(0)
+
+    # Only now do Grace's hours move: 50 minutes in, from the organisation.
+    page = new_page("grace@example.org")
+    page.goto("/hours")
+    movement = page.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name="Went to the pharmacy together")
+    )
+    expect(movement.get_by_role("cell").nth(2)).to_have_text("50 minutes")
+
+
+def tab_to_role(page: Page, role: str, name: str | re.Pattern):
+    """Tab until the one element with this role and accessible name (as a screen reader hears
+    it, hidden text included, nothing truncated) has focus; its focus must show."""
+    target = page.get_by_role(role, name=name, exact=True)
+    expect(target).to_have_count(1)  # a name shared by two controls would not tell them apart
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            assert_focus_visible(page)
+            return target
+    raise AssertionError(f"Tab never reached the {role} named {name!r} on {page.url}")
+
+
+def inbox_link(page: Page):
+    """The header's Inbox link, which announces the unread count ("Inbox, 2 unread")."""
+    return page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=re.compile(r"^Inbox")
+    )
+
+
+def inbox_named(unread: int) -> re.Pattern:
+    """The Inbox link's accessible name (Chromium puts a space before the hidden comma)."""
+    return re.compile(rf"^Inbox ?, {unread} unread$" if unread else r"^Inbox$")
+
+
+def announced_unread(page: Page) -> int:
+    """The unread count in the Inbox link's accessible name ("Inbox": none)."""
+    snapshot = inbox_link(page).aria_snapshot()
+    found = re.match(r'- link "Inbox(?: ?, (\d+) unread)?"', snapshot)
+    assert found, f"the Inbox link reads {snapshot!r}"
+    return int(found.group(1) or 0)
+
+
+LISTING_MESSAGE = "Your listing “I can cook a hot meal for two” expires soon. Renew it to keep it in the listings."
+
+
+def test_member_reads_their_inbox_with_the_keyboard_alone(new_page):
+    # Amina reaches her inbox from the header navigation; the link counts what is unread.
+    page = new_page(MEMBER)
+    page.goto("/")
+    unread = announced_unread(page)
+    assert unread >= 1, "the demo gives Amina unread messages"
+    tab_to_role(page, "link", inbox_named(unread))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/inbox$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your inbox")
+    expect(page.locator("main")).to_contain_text(
+        f"You have {unread} unread message{'s' if unread > 1 else ''}."
+    )
+
+    # She opens the message about her listing: it leads to her listings.
+    tab_to_role(page, "link", re.compile(rf"^Go to it ?: {re.escape(LISTING_MESSAGE)}$"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/listings/mine$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your listings")
+
+    # Back to the inbox from the header (opening a message does not mark it read) ...
+    tab_to_role(page, "link", inbox_named(unread))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/inbox$"))
+
+    # ... and she marks that message as read: its button names the message it is for.
+    tab_to_role(page, "button", f"Mark as read {LISTING_MESSAGE}")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/inbox$"))
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Marked as read.")
+    left = unread - 1
+    expect(page.locator("main")).to_contain_text(
+        f"You have {left} unread message{'s' if left > 1 else ''}."
+        if left
+        else "You have no unread messages."
+    )
+    expect(page.get_by_role("button", name=f"Mark as read {LISTING_MESSAGE}")).to_have_count(0)
+    assert announced_unread(page) == left
+    tab_to_role(page, "link", inbox_named(left))
