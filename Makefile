@@ -30,7 +30,7 @@ translations: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output \
 	  --project "Give and Get" --copyright-holder "Give and Get contributors" \
 	  -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100 --ignore-obsolete
 	$(BIN)/pybabel compile -d translations --statistics
 
 run: $(INSTALLED)

@@ -115,26 +115,27 @@ def run_client_threads(target, contended, network, threads: int) -> tuple[list, 
     return outcomes, failures
 
 
+# Reference data the migrations seed, which an emptied database must keep: the condition
+# taxonomy and the other languages' names of conditions, groups and categories.
+SEEDED_TABLES = ("condition", "name_translation")
+
+
 def empty_committed_tables(engine) -> None:
     """Empty everything a test committed outside the rollback fixture, keeping the reference
-    data the migrations seeded (the condition taxonomy)."""
+    data the migrations seeded (``SEEDED_TABLES``)."""
     from app.extensions import db
 
+    tables = {name: db.metadata.tables[name] for name in SEEDED_TABLES}
     with engine.begin() as connection:
-        conditions = (
-            connection.execute(text('SELECT code, name, "group", created_at FROM condition'))
-            .mappings()
-            .all()
-        )
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
-        connection.execute(
-            text(
-                'INSERT INTO condition (code, name, "group", created_at) '
-                "VALUES (:code, :name, :group, :created_at)"
-            ),
-            [dict(row) for row in conditions],
-        )
+        kept = {
+            name: [dict(row) for row in connection.execute(select(table)).mappings()]
+            for name, table in tables.items()
+        }
+        names = [t.name for t in reversed(db.metadata.sorted_tables)]
+        connection.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY"))
+        for name, rows in kept.items():
+            if rows:
+                connection.execute(tables[name].insert(), rows)
 
 
 def seed_busy_organisation(

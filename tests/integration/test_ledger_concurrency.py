@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from app.extensions import db
 from app.timebank import exchanges as ex
 from app.timebank.models import Account, Exchange, LedgerTransaction, Leg
 from app.timebank.services import member_account
-from tests.ledger_checks import assert_no_confirmation_passed_a_limit
+from tests.ledger_checks import assert_no_confirmation_passed_a_limit, empty_committed_tables
 
 pytestmark = pytest.mark.postgres_only
 
@@ -93,21 +93,7 @@ def committed_network(app, postgres_only):
         session.commit()
         ids = {"coordinator": coordinator.id, "organisation": organisation.id}
     yield ids
-    with engine.begin() as connection:
-        # Empty everything the test wrote, keeping the reference data the migrations seeded.
-        conditions = (
-            connection.execute(text('SELECT code, name, "group", created_at FROM condition'))
-            .mappings()
-            .all()
-        )
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
-        connection.execute(
-            text(
-                'INSERT INTO condition (code, name, "group", created_at) VALUES (:code, :name, :group, :created_at)'
-            ),
-            [dict(row) for row in conditions],
-        )
+    empty_committed_tables(engine)  # keeping the reference data the migrations seeded
 
 
 def worker(

@@ -33,6 +33,7 @@ HOLE = "\x00"  # where a Jinja expression or tag stood in the template's text
 # The product's name is not translated.
 KEPT_AS_IS = {"Give and Get"}
 
+
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
