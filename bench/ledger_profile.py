@@ -85,12 +85,12 @@ def library(filename: str) -> str:
 STAGES = [
     ("Flask wsgi_app (everything but the test client)", "flask/app.py", "wsgi_app"),
     (
-        "  before_request: bearer token -> user (SELECT x2)",
+        "  before_request: bearer token -> user (+ the key's record, one SELECT)",
         "app/auth/services.py",
-        "user_for_api_token",
+        "api_token_row",
     ),
     ("  Idempotency-Key: fingerprint", "app/api/common.py", "_request_fingerprint"),
-    ("  Idempotency-Key: lookup (SELECT)", "app/api/common.py", "_find_record"),
+    ("  Idempotency-Key: the record's expiry check", "app/api/common.py", "_find_record"),
     ("  body parsing and validation (marshmallow load)", "marshmallow/schema.py", "load"),
     ("  record: the two parties (SELECT user, account...)", "app/api/timebank.py", "_party"),
     ("  record: record_exchange (INSERT exchange)", "app/timebank/exchanges.py", "record_exchange"),

@@ -5,12 +5,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 from flask_smorest import Api
 
-from ..clock import utcnow
 from ..error_pages import json_error
-from ..extensions import csrf, db
+from ..extensions import csrf
 from .common import ErrorSchema, IdConverter, id_param_schema
 
 
@@ -129,17 +128,13 @@ def init_api(app: Flask) -> None:
     def authenticate_api_request():
         if not request.path.startswith("/api/") or (request.method, request.path) in PUBLIC:
             return None
-        from ..auth.services import user_for_api_token
+        from .common import bearer_user
 
         header = request.headers.get("Authorization", "")
         scheme, _, raw = header.partition(" ")
         user = None
         if scheme.lower() == "bearer" and raw.strip():
-            user = user_for_api_token(
-                db.session, raw.strip(), utcnow(), current_app.config["API_TOKEN_DAYS"]
-            )
-            if db.session.info.pop("api_token_used", False):
-                db.session.commit()  # "last used" is kept even when the request only reads
+            user = bearer_user(raw.strip())
         if user is None:
             return json_error(
                 401,

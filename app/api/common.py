@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import and_, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql import Select
 from werkzeug.routing import IntegerConverter
@@ -148,10 +148,69 @@ def _caller_record() -> Select:
     )
 
 
+def _key_to_look_up() -> str | None:
+    """The request's Idempotency-Key when ``write`` will look it up (a POST, a valid key)."""
+    key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+    if key is None or not 1 <= len(key) <= 255 or not key.isprintable() or unstorable(key):
+        return None
+    return key
+
+
+@cache
+def _token_holder_and_record() -> Select:
+    """The bearer token's lookup with the caller's own record for the key outer-joined, built
+    once: a POST with an Idempotency-Key learns both in one round trip."""
+    from ..auth.services import token_holder_statement
+
+    return (
+        token_holder_statement()
+        .add_columns(IdempotencyRecord)
+        .outerjoin(
+            IdempotencyRecord,
+            and_(
+                IdempotencyRecord.user_id == User.id,
+                IdempotencyRecord.key == bindparam("idempotency_key"),
+            ),
+        )
+    )
+
+
+def bearer_user(raw: str) -> User | None:
+    """The user a bearer token belongs to (``before_request``). With an Idempotency-Key the
+    caller's record for it comes in the same query and is kept for ``write`` to use."""
+    from ..auth import services
+
+    now, days = utcnow(), current_app.config["API_TOKEN_DAYS"]
+    key = _key_to_look_up()
+    if key is None:
+        user = services.user_for_api_token(db.session, raw, now, days)
+    else:
+        row = services.api_token_row(
+            db.session,
+            raw,
+            now,
+            days,
+            statement=_token_holder_and_record(),
+            params={"idempotency_key": key},
+        )
+        user = None if row is None else row[0]
+        if user is not None:
+            g.idempotency_record = (user.id, key, row[3])
+    if db.session.info.pop("api_token_used", False):
+        db.session.commit()  # "last used" is kept even when the request only reads
+        g.pop("idempotency_record", None)  # the commit expired it: write looks it up afresh
+    return user
+
+
 def _find_record(user_id: int, key: str) -> IdempotencyRecord | None:
     """The caller's own live record for the key (another caller's is never looked at). An
-    expired one is deleted here, so the key starts afresh."""
-    record = db.session.scalar(_caller_record(), {"user_id": user_id, "key": key})
+    expired one is deleted here, so the key starts afresh. The first look-up uses the record
+    the token's query brought (``bearer_user``); a second one (after a clash) asks again."""
+    prefetched = g.pop("idempotency_record", None)
+    if prefetched is not None and prefetched[:2] == (user_id, key):
+        record = prefetched[2]
+    else:
+        record = db.session.scalar(_caller_record(), {"user_id": user_id, "key": key})
     hours = current_app.config["IDEMPOTENCY_KEY_HOURS"]
     if record is not None and record.created_at <= idempotency.expires_before(utcnow(), hours):
         db.session.delete(record)

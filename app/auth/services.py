@@ -16,7 +16,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import AuditEvent, record
@@ -656,6 +656,13 @@ def token_expires_at(token: ApiToken, days: int = DEFAULT_API_TOKEN_DAYS) -> dat
 def _token_holder() -> Select:
     """The statement every API request runs, built once: composing it afresh each time cost
     about as much as running it."""
+    return token_holder_statement()
+
+
+def token_holder_statement() -> Select:
+    """The token lookup's statement: the user, the token's id and its last use, for a live
+    token. A caller may add columns after those three (an outer join to something of its own,
+    looked up in the same round trip) and run it with ``api_token_row``."""
     return (
         select(User, ApiToken.id, ApiToken.last_used_at)
         .join(ApiToken, ApiToken.user_id == User.id)
@@ -667,27 +674,43 @@ def _token_holder() -> Select:
     )
 
 
+def api_token_row(
+    session: Session,
+    raw: str,
+    now: datetime,
+    days: int = DEFAULT_API_TOKEN_DAYS,
+    *,
+    statement: Select | None = None,
+    params: dict[str, object] | None = None,
+) -> Row | None:
+    """The row of ``statement`` (``token_holder_statement()`` or one extended from it, with
+    its own bind values in ``params``) for a live token of an active user, else None.
+
+    One query for the user and the token's last use, and a write only when the last recorded
+    use is older than a minute; the user is its holder alone (the API never acts for anyone).
+    """
+    values = {"token_hash": hash_token(raw), "issued_after": now - timedelta(days=days)}
+    row = session.execute(
+        _token_holder() if statement is None else statement, {**values, **(params or {})}
+    ).first()
+    if row is None or not row[0].active:
+        return None
+    user, token_id, last_used_at = row[0], row[1], row[2]
+    if last_used_at is None or last_used_at <= now - LAST_USED_RESOLUTION:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        session.info["api_token_used"] = True  # the caller commits it, even for a read
+    user.acting_coordinator = user.acting_arrangement = None
+    return row
+
+
 def user_for_api_token(
     session: Session, raw: str, now: datetime, days: int = DEFAULT_API_TOKEN_DAYS
 ) -> User | None:
     """The active user a live token (unrevoked, issued less than ``days`` ago) belongs to.
 
-    Every API request runs this: one query for the user and the token's last use, and a write
-    only when the last recorded use is older than a minute.
-    """
-    row = session.execute(
-        _token_holder(),
-        {"token_hash": hash_token(raw), "issued_after": now - timedelta(days=days)},
-    ).first()
-    if row is None or not row[0].active:
-        return None
-    user, token_id, last_used_at = row
-    if last_used_at is None or last_used_at <= now - LAST_USED_RESOLUTION:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        session.info["api_token_used"] = True  # the caller commits it, even for a read
-    # The API never acts for anyone: a bearer token is its holder alone.
-    user.acting_coordinator = user.acting_arrangement = None
-    return user
+    Every API request without an Idempotency-Key runs this (``api_token_row``)."""
+    row = api_token_row(session, raw, now, days)
+    return None if row is None else row[0]
 
 
 @dataclass(frozen=True)

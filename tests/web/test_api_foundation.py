@@ -270,6 +270,45 @@ def test_idempotency_key_replays_and_detects_mismatch(client, session):
     assert writes(mismatch) == []
 
 
+def test_a_keyed_post_finds_its_record_in_the_tokens_own_query(client, session):
+    """The bearer token's lookup brings the caller's record for the key (one round trip, not
+    two), and the replay is the same as one looked up on its own."""
+    coordinator = CoordinatorFactory()
+    headers = {**bearer(coordinator), "Idempotency-Key": "one-trip"}
+    first = client.post("/api/v1/members", json={"name": "One Trip"}, headers=headers)
+    assert first.status_code == 201
+    with sql_statements() as retry:
+        second = client.post("/api/v1/members", json={"name": "One Trip"}, headers=headers)
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.get_json() == first.get_json()
+    # The record is looked up by its key once, inside the token's query (the replay's commit
+    # then reloads it by id, as it always has).
+    by_key = [s for s in retry if "idempotency_record.key =" in s.replace('"', "")]
+    assert len(by_key) == 1 and "api_token" in by_key[0], by_key
+
+
+def test_a_replay_on_a_tokens_first_use_is_answered(client, session):
+    """A token's first use commits its "last used" before the view runs, which expires the
+    record the token's query brought: the replay then looks it up afresh, and still answers."""
+    coordinator = CoordinatorFactory()
+    body = {"name": "First Use"}
+    first = client.post(
+        "/api/v1/members", json=body, headers={**bearer(coordinator), "Idempotency-Key": "k-1"}
+    )
+    assert first.status_code == 201
+    fresh_token = {**bearer(coordinator), "Idempotency-Key": "k-1"}
+    with sql_statements() as retry:
+        second = client.post("/api/v1/members", json=body, headers=fresh_token)
+    assert second.status_code == 201 and second.headers["Idempotent-Replayed"] == "true"
+    assert second.get_json() == first.get_json()
+    # Its only write is the token's "last used" (committed before the view): nothing created.
+    changed = writes(retry)
+    assert changed and all(s.lstrip().upper().startswith("UPDATE API_TOKEN") for s in changed)
+    assert (
+        session.scalar(select(func.count()).select_from(User).where(User.name == "First Use")) == 1
+    )
+
+
 def test_errors_have_one_shape(client):
     headers = bearer(AdminFactory())
     assert_error(client.get("/api/v1/no-such-thing", headers=headers), 404, "not_found")
