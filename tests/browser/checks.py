@@ -215,6 +215,59 @@ def assert_no_horizontal_scroll(page: Page, name: str) -> None:
     )
 
 
+# What a reader reads or uses, line box by line box (an inline link wrapping onto two lines is
+# two boxes), leaving out what is hidden, visually hidden, transparent (GOV.UK's radio and
+# checkbox inputs sit under their drawn box) or inside a region that scrolls on purpose.
+OVERLAPS = """() => {
+  const width = document.documentElement.clientWidth;
+  const selector = "a[href], button, input:not([type=hidden]), select, textarea, summary, "
+    + "label, legend, h1, h2, h3, h4, p, li, dt, dd, th, td, .govuk-tag";
+  const shown = (el) => {
+    if (el.closest(".govuk-visually-hidden, [hidden], .govuk-skip-link")) return false;
+    const style = getComputedStyle(el);
+    const control = el.matches("input, select, textarea, button");
+    if (!control && !(el.innerText || "").trim()) return false;  // an empty box shows nothing
+    return style.visibility !== "hidden" && style.opacity !== "0" && el.getClientRects().length;
+  };
+  const about = (el) => el.tagName.toLowerCase() + ' "' + (el.innerText || el.value || "")
+    .trim().slice(0, 40) + '"';
+  const boxes = [];
+  const offScreen = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (!shown(el)) continue;
+    for (const box of el.getClientRects()) {
+      if (box.width < 1 || box.height < 1) continue;
+      if (!el.closest(".app-table-scroll") && (box.left < -1 || box.right > width + 1)) {
+        offScreen.push(about(el) + " spans " + Math.round(box.left) + "–" + Math.round(box.right));
+      }
+      boxes.push([el, box]);
+    }
+  }
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) {
+    const [a, ra] = boxes[i];
+    for (let j = i + 1; j < boxes.length; j++) {
+      const [b, rb] = boxes[j];
+      if (a === b || a.contains(b) || b.contains(a)) continue;
+      const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (x > 2 && y > 2) overlaps.push(about(a) + " and " + about(b));
+    }
+  }
+  return {offScreen, overlaps: [...new Set(overlaps)]};
+}"""
+
+
+def assert_nothing_overlaps_or_runs_off(page: Page, name: str) -> None:
+    """No text or control runs off the side of the screen, and no two of them sit on top of each
+    other (what a screenshot at 320 px would show as clipped or garbled)."""
+    found = page.evaluate(OVERLAPS)
+    assert not found["offScreen"], f"{name}: runs off the screen: " + "; ".join(found["offScreen"])
+    assert not found["overlaps"], f"{name}: on top of each other: " + "; ".join(
+        found["overlaps"][:10]
+    )
+
+
 SCROLL_REGIONS = """() => {
   const name = (el) => {
     const label = (el.getAttribute("aria-label") || "").trim();

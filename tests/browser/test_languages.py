@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from tests.browser.checks import (
     assert_axe_clean,
     assert_no_horizontal_scroll,
+    assert_nothing_overlaps_or_runs_off,
     assert_scroll_regions_usable,
 )
 from tests.browser.pages import (
@@ -54,6 +55,7 @@ def test_page_renders_in_urdu_right_to_left(new_page, case: Page):
     assert re.search(r"[\u0600-\u06FF]{3}", text), "no Urdu on the page"
     name = f"{case.id} in Urdu at 320 px"
     assert_no_horizontal_scroll(page, name)
+    assert_nothing_overlaps_or_runs_off(page, name)
     assert_scroll_regions_usable(page, name)
     assert_axe_clean(page)
 
